@@ -1,0 +1,39 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+let package = Package(
+    name: "retaind",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "retaind", targets: ["retaind"]),
+        .library(name: "SafeTensors", targets: ["SafeTensors"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        .target(name: "CSystemShims"),
+        .target(
+            name: "SafeTensors",
+            dependencies: ["CSystemShims", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .executableTarget(
+            name: "retaind",
+            dependencies: [
+                "SafeTensors",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "ConvertBenchmark",
+            dependencies: ["SafeTensors"],
+            path: "Benchmarks/ConvertBenchmark"
+        ),
+        .testTarget(
+            name: "SafeTensorsTests",
+            dependencies: ["SafeTensors"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

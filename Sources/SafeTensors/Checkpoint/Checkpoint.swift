@@ -1,0 +1,157 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A validated checkpoint: every tensor of a single-file, sharded or LoRA checkpoint,
+/// found by name, with its files mapped read-only.
+///
+/// Opening validates every header, the index and the adapter config, and checks that
+/// the weight files stay inside the directory; it reads no tensor data.
+public final class Checkpoint: Sendable {
+    /// Where a tensor lives.
+    public struct Location: Sendable {
+        public let file: SafeTensorsFile
+        public let tensor: TensorInfo
+    }
+
+    /// The directory (or, for ``CheckpointLayout/file``, the file) opened.
+    public let path: String
+    public let layout: CheckpointLayout
+    /// Weight files, in index order for sharded checkpoints.
+    public let files: [SafeTensorsFile]
+    /// The adapter, for ``CheckpointLayout/lora``.
+    public let adapter: LoRAAdapter?
+    /// Tensor names in fingerprint order (byte-wise UTF-8).
+    public let tensorNames: [String]
+    private let locations: [String: Location]
+
+    /// Opens the checkpoint at `path`: a Hugging Face directory or a bare `.safetensors` file.
+    public static func open(_ path: String) throws(CheckpointError) -> Checkpoint {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            if errno == ENOENT { throw CheckpointError(checkpoint: path, reason: .notACheckpoint(detail: "no such file or directory")) }
+            throw CheckpointError(checkpoint: path, reason: .system(operation: "stat", path: path, errno: errno))
+        }
+        if (info.st_mode & S_IFMT) == S_IFREG {
+            return try Checkpoint(path: path, layout: .file, files: [openFile(path, checkpoint: path)], adapter: nil)
+        }
+        guard let layout = CheckpointLayout.detect(directory: path) else {
+            throw CheckpointError(checkpoint: path, reason: .notACheckpoint(detail: weightlessReason(path)))
+        }
+        let dir = path.hasSuffix("/") ? path : path + "/"
+        switch layout {
+        case .single:
+            guard SmallFile.exists(dir + "config.json") else { throw CheckpointError(checkpoint: path, reason: .missingConfig) }
+            let file = try ContainedPath.resolve("model.safetensors", in: path, checkpoint: path)
+            return try Checkpoint(path: path, layout: .single, files: [openFile(file, checkpoint: path)], adapter: nil)
+        case .sharded:
+            guard SmallFile.exists(dir + "config.json") else { throw CheckpointError(checkpoint: path, reason: .missingConfig) }
+            return try openSharded(path)
+        case .lora:
+            let config = try LoRAConfig(json: SmallFile.json(dir + "adapter_config.json", name: "adapter_config.json", checkpoint: path) {
+                .invalidAdapterConfig(key: "(file)", detail: $0)
+            }, checkpoint: path)
+            guard SmallFile.exists(dir + "adapter_model.safetensors") else {
+                let detail = SmallFile.exists(dir + "adapter_model.bin")
+                    ? "adapter_model.bin is a pickle; save the adapter with safe_serialization=True"
+                    : "adapter_model.safetensors is missing"
+                throw CheckpointError(checkpoint: path, reason: .notACheckpoint(detail: detail))
+            }
+            let file = try openFile(ContainedPath.resolve("adapter_model.safetensors", in: path, checkpoint: path), checkpoint: path)
+            let adapter = try LoRAAdapter(config: config, file: file, checkpoint: path)
+            return try Checkpoint(path: path, layout: .lora, files: [file], adapter: adapter)
+        case .file:
+            preconditionFailure("detect never returns .file")
+        }
+    }
+
+    private static func weightlessReason(_ path: String) -> String {
+        let dir = path.hasSuffix("/") ? path : path + "/"
+        if SmallFile.exists(dir + "pytorch_model.bin") || SmallFile.exists(dir + "pytorch_model.bin.index.json") {
+            return "weights are PyTorch pickles (pytorch_model.bin); save with safe_serialization=True"
+        }
+        return "no model.safetensors, model.safetensors.index.json or adapter_config.json"
+    }
+
+    private static func openFile(_ path: String, checkpoint: String) throws(CheckpointError) -> SafeTensorsFile {
+        do { return try SafeTensorsFile(path: path) } catch {
+            if case .system(_, let code) = error.reason, code == ENOENT {
+                throw CheckpointError(checkpoint: checkpoint, reason: .missingFile(file: path))
+            }
+            throw CheckpointError(checkpoint: checkpoint, reason: .file(error))
+        }
+    }
+
+    private static func openSharded(_ path: String) throws(CheckpointError) -> Checkpoint {
+        func invalid(_ detail: String) -> CheckpointError { CheckpointError(checkpoint: path, reason: .invalidIndex(detail: detail)) }
+        let dir = path.hasSuffix("/") ? path : path + "/"
+        let index = try SmallFile.json(dir + "model.safetensors.index.json", name: "model.safetensors.index.json", checkpoint: path) {
+            .invalidIndex(detail: $0)
+        }
+        guard let root = index.object else { throw invalid("is \(index.kindName), not an object") }
+        guard let mapValue = root["weight_map"] else { throw invalid("has no \"weight_map\"") }
+        guard let map = mapValue.object else { throw invalid("\"weight_map\" is \(mapValue.kindName), not an object") }
+        guard map.count > 0 else { throw invalid("\"weight_map\" is empty") }
+
+        var shardOrder: [String] = []
+        var expected: [String: String] = [:]  // tensor → shard
+        for (tensor, value) in map.members {
+            guard let shard = value.string else { throw invalid("weight_map[\"\(tensor)\"] is \(value.kindName), not a file name") }
+            if !shardOrder.contains(shard) {
+                shardOrder.append(shard)
+            }
+            expected[tensor] = shard
+        }
+        var files: [SafeTensorsFile] = []
+        for shard in shardOrder {
+            let resolved = try ContainedPath.resolve(shard, in: path, checkpoint: path)
+            let file = try openFile(resolved, checkpoint: path)
+            for tensor in file.tensors where expected[tensor.name] != shard {
+                if let other = expected[tensor.name] {
+                    throw CheckpointError(checkpoint: path, reason: .duplicateTensor(tensor: tensor.name, files: [other, shard]))
+                }
+                throw CheckpointError(checkpoint: path, reason: .tensorNotIndexed(tensor: tensor.name, shard: shard))
+            }
+            files.append(file)
+        }
+        for (tensor, shard) in expected {
+            let file = files[shardOrder.firstIndex(of: shard)!]
+            guard file.tensor(named: tensor) != nil else {
+                throw CheckpointError(checkpoint: path, reason: .tensorNotInShard(tensor: tensor, shard: shard))
+            }
+        }
+        return try Checkpoint(path: path, layout: .sharded, files: files, adapter: nil)
+    }
+
+    private init(path: String, layout: CheckpointLayout, files: [SafeTensorsFile], adapter: LoRAAdapter?) throws(CheckpointError) {
+        var locations: [String: Location] = [:]
+        for file in files {
+            for tensor in file.tensors {
+                if let previous = locations[tensor.name] {
+                    throw CheckpointError(checkpoint: path, reason: .duplicateTensor(tensor: tensor.name, files: [previous.file.path, file.path]))
+                }
+                locations[tensor.name] = Location(file: file, tensor: tensor)
+            }
+        }
+        self.path = path
+        self.layout = layout
+        self.files = files
+        self.adapter = adapter
+        self.locations = locations
+        self.tensorNames = locations.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    }
+
+    /// Where tensor `name` is stored, or nil.
+    public func location(of name: String) -> Location? { locations[name] }
+
+    /// Every tensor's entry, in fingerprint order.
+    public var tensors: [TensorInfo] { tensorNames.map { locations[$0]!.tensor } }
+
+    /// Sum of the weight files' sizes, headers included.
+    public var fileBytes: Int { files.reduce(0) { $0 + $1.fileSize } }
+
+    /// The string metadata of the (first) weight file.
+    public var metadata: [String: String] { files.first?.metadata ?? [:] }
+}

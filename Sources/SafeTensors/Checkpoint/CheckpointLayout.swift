@@ -1,0 +1,21 @@
+/// How a checkpoint stores its tensors.
+public enum CheckpointLayout: String, Sendable, Codable {
+    /// `model.safetensors` beside `config.json`.
+    case single
+    /// Shards listed by `model.safetensors.index.json`.
+    case sharded
+    /// A PEFT LoRA adapter (`adapter_config.json` + `adapter_model.safetensors`).
+    case lora
+    /// A bare `.safetensors` file, for inspection.
+    case file
+
+    /// The layout a directory's file names announce, or nil when it holds no weights
+    /// (an `evals/` folder, a tokenizer-only directory). Cheap: only checks names exist.
+    public static func detect(directory: String) -> CheckpointLayout? {
+        let dir = directory.hasSuffix("/") ? directory : directory + "/"
+        if SmallFile.exists(dir + "adapter_config.json") { return .lora }
+        if SmallFile.exists(dir + "model.safetensors.index.json") { return .sharded }
+        if SmallFile.exists(dir + "model.safetensors") { return .single }
+        return nil
+    }
+}

@@ -1,0 +1,36 @@
+import Crypto
+
+/// The SPEC §6 checkpoint fingerprint, fed one tensor at a time.
+///
+/// Per tensor, in byte-wise order of the UTF-8 names: name, 0x00, dtype, 0x00, shape
+/// joined by `,`, 0x00, raw data. The same weights give the same fingerprint under any
+/// sharding, which is what keys the history.
+public struct Fingerprinter {
+    private var hasher = SHA256()
+    private var lastName: [UInt8]? = nil
+
+    public init() {}
+
+    /// Adds one tensor; tensors must arrive in fingerprint order.
+    public mutating func add(_ tensor: TensorInfo, data: UnsafeRawBufferPointer) {
+        let name = Array(tensor.name.utf8)
+        if let lastName { precondition(lastName.lexicographicallyPrecedes(name), "tensors out of fingerprint order") }
+        lastName = name
+        var prefix = name
+        prefix.append(0)
+        prefix.append(contentsOf: tensor.dtype.rawValue.utf8)
+        prefix.append(0)
+        prefix.append(contentsOf: tensor.shapeText.utf8)
+        prefix.append(0)
+        hasher.update(data: prefix)
+        if data.count > 0 { hasher.update(bufferPointer: data) }
+    }
+
+    /// The lowercase hex digest.
+    public func finalize() -> String {
+        hasher.finalize().map { byte in
+            let hex = String(byte, radix: 16)
+            return byte < 16 ? "0" + hex : hex
+        }.joined()
+    }
+}

@@ -1,0 +1,104 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Streams one safetensors file to disk: the header is computed up front from the specs,
+/// then each tensor's bytes are appended in order, so peak memory is what the caller
+/// holds for one tensor, never the model.
+///
+/// The file is created exclusively and fsynced by ``finish()``; publishing it atomically
+/// is ``AtomicDirectory``'s job.
+public final class SafeTensorsWriter {
+    public let path: String
+    private let specs: [TensorSpec]
+    private var fd: Int32
+    private var tensorIndex = 0
+    private var writtenInTensor = 0
+
+    /// Creates `path` (which must not exist) and writes the header.
+    public init(path: String, tensors: [TensorSpec], metadata: [String: String] = [:]) throws(SafeTensorsError) {
+        self.path = path
+        self.specs = tensors
+        var seen = Set<String>()
+        for spec in tensors where !seen.insert(spec.name).inserted {
+            throw SafeTensorsError(path: path, reason: .duplicateTensor(tensor: spec.name))
+        }
+        var entries: [String] = []
+        if !metadata.isEmpty { entries.append("\"__metadata__\":" + JSONWriter.stringMap(metadata)) }
+        var offset = 0
+        for spec in tensors {
+            let end = offset + spec.byteCount
+            entries.append(JSONWriter.quote(spec.name) + ":{\"dtype\":\"\(spec.dtype.rawValue)\",\"shape\":[\(spec.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(end)]}")
+            offset = end
+        }
+        var header = Array(("{" + entries.joined(separator: ",") + "}").utf8)
+        while header.count % 8 != 0 { header.append(0x20) }  // as the reference writer pads
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw SafeTensorsError(path: path, reason: .system(operation: "create", errno: errno)) }
+        let length = UInt64(header.count)
+        let prefix = (0..<8).map { UInt8(truncatingIfNeeded: length >> (8 * $0)) }
+        try (prefix + header).withBytes { raw throws(SafeTensorsError) in try writeAll(raw) }
+        advancePastEmptyTensors()
+    }
+
+    deinit {
+        if fd >= 0 { close(fd) }
+    }
+
+    /// The tensor whose bytes are expected next, or nil when all are written.
+    public var nextTensor: TensorSpec? { tensorIndex < specs.count ? specs[tensorIndex] : nil }
+
+    /// Appends bytes of the current tensor (a tensor may arrive in several chunks, never
+    /// spanning two tensors).
+    public func append(_ bytes: UnsafeRawBufferPointer) throws(SafeTensorsError) {
+        guard let spec = nextTensor else {
+            throw SafeTensorsError(path: path, reason: .dataSizeMismatch(dataEnd: bytes.count, dataSize: 0))
+        }
+        guard writtenInTensor + bytes.count <= spec.byteCount else {
+            throw SafeTensorsError(path: path, reason: .sizeMismatch(tensor: spec.name, expectedBytes: spec.byteCount, actualBytes: writtenInTensor + bytes.count))
+        }
+        try writeAll(bytes)
+        writtenInTensor += bytes.count
+        if writtenInTensor == spec.byteCount {
+            tensorIndex += 1
+            writtenInTensor = 0
+            advancePastEmptyTensors()
+        }
+    }
+
+    /// Appends F32 values for the current tensor, which must be F32.
+    public func append(_ values: UnsafeBufferPointer<Float>) throws(SafeTensorsError) {
+        try append(UnsafeRawBufferPointer(values))
+    }
+
+    /// Checks every tensor was written in full, fsyncs and closes the file.
+    public func finish() throws(SafeTensorsError) {
+        if let spec = nextTensor {
+            throw SafeTensorsError(path: path, reason: .sizeMismatch(tensor: spec.name, expectedBytes: spec.byteCount, actualBytes: writtenInTensor))
+        }
+        guard fsync(fd) == 0 else { throw SafeTensorsError(path: path, reason: .system(operation: "fsync", errno: errno)) }
+        let result = close(fd)
+        fd = -1
+        guard result == 0 else { throw SafeTensorsError(path: path, reason: .system(operation: "close", errno: errno)) }
+    }
+
+    private func advancePastEmptyTensors() {
+        while let spec = nextTensor, spec.byteCount == 0 { tensorIndex += 1 }
+    }
+
+    private func writeAll(_ bytes: UnsafeRawBufferPointer) throws(SafeTensorsError) {
+        guard var p = bytes.baseAddress else { return }
+        var left = bytes.count
+        while left > 0 {
+            let n = write(fd, p, min(left, 1 << 30))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw SafeTensorsError(path: path, reason: .system(operation: "write", errno: errno))
+            }
+            p += n
+            left -= n
+        }
+    }
+}

@@ -1,0 +1,18 @@
+import ArgumentParser
+
+/// The `retaind` command line: the daemon and its one-off tools.
+@main
+struct Retaind: ParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "retaind",
+        abstract: "Measure and repair the retention damage of LLM unlearning checkpoints.",
+        discussion: """
+            Exit codes: 0 success; 1 the input was read and refused (the reason is printed); \
+            64 bad usage.
+            """,
+        version: version,
+        subcommands: [InspectCommand.self]
+    )
+}
