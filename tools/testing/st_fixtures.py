@@ -60,8 +60,14 @@ def write_bf16(path, tensors, metadata=None):
     return values
 
 
+def finite_json(values):
+    """float64 list with non-finite values spelled "inf", "-inf", "nan" (JSON has none)."""
+    return [float(v) if np.isfinite(v) else ("nan" if np.isnan(v) else ("inf" if v > 0 else "-inf"))
+            for v in np.asarray(values, dtype=np.float64).ravel()]
+
+
 def listed(values):
-    return {k: {"shape": list(v.shape), "values": np.asarray(v, dtype=np.float64).ravel().tolist()} for k, v in values.items()}
+    return {k: {"shape": list(v.shape), "values": finite_json(v)} for k, v in values.items()}
 
 
 def cmd_write(out):
@@ -122,7 +128,7 @@ def cmd_read(path):
             # Cross-check against the numpy loader for the types it supports.
             with safe_open(path, framework="numpy") as f:
                 assert np.array_equal(f.get_tensor(name).ravel(), values, equal_nan=True)
-        out["tensors"][name] = {"dtype": dtype, "shape": info["shape"], "values": values.astype(np.float64).tolist()}
+        out["tensors"][name] = {"dtype": dtype, "shape": info["shape"], "values": finite_json(values)}
     json.dump(out, sys.stdout)
 
 

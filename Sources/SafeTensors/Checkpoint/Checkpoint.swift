@@ -19,7 +19,7 @@ public final class Checkpoint: Sendable {
     /// The directory (or, for ``CheckpointLayout/file``, the file) opened.
     public let path: String
     public let layout: CheckpointLayout
-    /// Weight files, in index order for sharded checkpoints.
+    /// Weight files, sorted by name for sharded checkpoints.
     public let files: [SafeTensorsFile]
     /// The adapter, for ``CheckpointLayout/lora``.
     public let adapter: LoRAAdapter?
@@ -104,6 +104,7 @@ public final class Checkpoint: Sendable {
             }
             expected[tensor] = shard
         }
+        shardOrder.sort()  // save_pretrained's names sort in shard order
         var files: [SafeTensorsFile] = []
         for shard in shardOrder {
             let resolved = try ContainedPath.resolve(shard, in: path, checkpoint: path)

@@ -116,7 +116,7 @@ public struct AtomicDirectory: Sendable {
             let entryName = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
             guard entryName.hasPrefix(prefix) else { continue }
             let pidText = entryName.dropFirst(prefix.count).prefix { $0 != "-" }
-            if let pid = pid_t(pidText), pid != getpid(), kill(pid, 0) == 0 || errno == EPERM { continue }
+            if let pid = pid_t(pidText), pid == getpid() || kill(pid, 0) == 0 || errno == EPERM { continue }
             stale.append(parent + "/" + entryName)
         }
         closedir(dir)

@@ -1,0 +1,59 @@
+import Foundation
+import Testing
+@testable import SafeTensors
+
+@Suite struct AtomicDirectoryTests {
+    @Test func mirroredShardedCheckpoint_publishesCompleteAndIdentical() throws {
+        let dir = try TemporaryDirectory()
+        let source = try Checkpoint.open(try CheckpointBuilder.sharded(in: dir))
+        let output = AtomicDirectory.split(dir.file("out/restored/ckpt")).parent + "/ckpt"
+        let atomic = try AtomicDirectory(destination: output)
+        #expect(!FileManager.default.fileExists(atPath: output))
+        try CheckpointWriter.write(ShardPlan.mirroring(source), into: atomic) { spec, writer in
+            let location = source.location(of: spec.name)!
+            try writer.append(location.file.data(of: location.tensor))
+        }
+        try atomic.copyFile(from: source.path + "/config.json", as: "config.json")
+        #expect(!FileManager.default.fileExists(atPath: output), "nothing visible before publish")
+        try atomic.publish()
+        let copy = try Checkpoint.open(output)
+        #expect(copy.layout == .sharded)
+        #expect(copy.files.map { AtomicDirectory.split($0.path).name } == source.files.map { AtomicDirectory.split($0.path).name })
+        #expect(try copy.fingerprint() == source.fingerprint())
+        #expect(!FileManager.default.fileExists(atPath: atomic.temporary))
+    }
+
+    @Test func existingDestination_isNeverReplaced() throws {
+        let dir = try TemporaryDirectory()
+        try dir.directory("out")
+        #expect(throws: SafeTensorsError.self) { try AtomicDirectory(destination: dir.file("out")) }
+        // A destination that appears while the temporary is being written is not replaced either.
+        let atomic = try AtomicDirectory(destination: dir.file("late"))
+        try dir.directory("late")
+        #expect(throws: SafeTensorsError.self) { try atomic.publish() }
+        atomic.abandon()
+        #expect(!FileManager.default.fileExists(atPath: atomic.temporary))
+    }
+
+    @Test func staleTemporaryOfDeadProcess_isRemoved_liveOneKept() throws {
+        let dir = try TemporaryDirectory()
+        let dead = dir.file(".ckpt.retaind-tmp-999999999-0")  // no such pid
+        let mine = try AtomicDirectory(destination: dir.file("ckpt"))
+        try dir.directory(".ckpt.retaind-tmp-999999999-0/sub")
+        AtomicDirectory.removeStaleTemporaries(for: dir.file("ckpt"))
+        #expect(!FileManager.default.fileExists(atPath: dead))
+        #expect(FileManager.default.fileExists(atPath: mine.temporary), "the running process's own temporary stays")
+    }
+
+    @Test func writer_refusesWrongSizesAndUnfinishedTensors() throws {
+        let dir = try TemporaryDirectory()
+        let writer = try SafeTensorsWriter(path: dir.file("w.safetensors"), tensors: [TensorSpec(name: "w", dtype: .f32, shape: [2])])
+        let three: [Float] = [1, 2, 3]
+        #expect(throws: SafeTensorsError.self) { try three.withUnsafeBufferPointer { try writer.append($0) } }
+        let one: [Float] = [1]
+        try one.withUnsafeBufferPointer { try writer.append($0) }
+        #expect(throws: SafeTensorsError(path: dir.file("w.safetensors"), reason: .sizeMismatch(tensor: "w", expectedBytes: 8, actualBytes: 4))) {
+            try writer.finish()
+        }
+    }
+}
