@@ -34,6 +34,10 @@ let package = Package(
             name: "SafeTensorsTests",
             dependencies: ["SafeTensors"]
         ),
+        .testTarget(
+            name: "retaindTests",
+            dependencies: ["retaind", "SafeTensors"]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -43,12 +43,7 @@ public final class SafeTensorsFile: @unchecked Sendable {
 
         var lengthLE: UInt64 = 0
         guard pread(fd, &lengthLE, 8, 0) == 8 else { throw sys("read") }
-        let headerLength = UInt64(littleEndian: lengthLE)
-        guard headerLength <= UInt64(SafeTensorsHeader.maxHeaderLength) else {
-            throw fail(.headerTooLarge(length: headerLength, limit: SafeTensorsHeader.maxHeaderLength))
-        }
-        guard headerLength <= UInt64(size - 8) else { throw fail(.headerBeyondFile(length: headerLength, fileSize: size)) }
-        let headerCount = Int(headerLength)
+        let headerCount = try SafeTensorsHeader.checkedLength(UInt64(littleEndian: lengthLE), fileSize: size, path: path)
         var headerBytes = [UInt8](repeating: 0, count: headerCount)
         let got = headerBytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, headerCount, 8) }
         guard got == headerCount else { throw sys("read") }

@@ -13,6 +13,28 @@ public struct SafeTensorsHeader: Sendable {
     /// The `__metadata__` map (empty when absent).
     public let metadata: [String: String]
 
+    /// The header length stored in a file's first 8 bytes, checked against the limit and
+    /// the file's size.
+    public static func checkedLength(_ length: UInt64, fileSize: Int, path: String) throws(SafeTensorsError) -> Int {
+        guard fileSize >= 8 else { throw SafeTensorsError(path: path, reason: .fileTooSmall(size: fileSize)) }
+        guard length <= UInt64(maxHeaderLength) else {
+            throw SafeTensorsError(path: path, reason: .headerTooLarge(length: length, limit: maxHeaderLength))
+        }
+        guard length <= UInt64(fileSize - 8) else {
+            throw SafeTensorsError(path: path, reason: .headerBeyondFile(length: length, fileSize: fileSize))
+        }
+        return Int(length)
+    }
+
+    /// Validates a whole file held in memory (length prefix, header, data layout); the
+    /// entry point for fuzzing and for checks that never touch the filesystem.
+    public static func parse(file bytes: UnsafeRawBufferPointer, path: String = "<memory>") throws(SafeTensorsError) -> SafeTensorsHeader {
+        guard bytes.count >= 8 else { throw SafeTensorsError(path: path, reason: .fileTooSmall(size: bytes.count)) }
+        let length = (0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[$1]) << (8 * $1) }
+        let count = try checkedLength(length, fileSize: bytes.count, path: path)
+        return try parse(UnsafeRawBufferPointer(rebasing: bytes[8..<(8 + count)]), dataSize: bytes.count - 8 - count, path: path)
+    }
+
     /// Parses and validates header bytes for a data section of `dataSize` bytes.
     ///
     /// - Parameters:

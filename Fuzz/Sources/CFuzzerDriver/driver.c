@@ -1,0 +1,1 @@
+// The declaration lives in the header; libFuzzer provides the definition.

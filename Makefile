@@ -1,0 +1,42 @@
+# retaind: the two commands a newcomer runs are `make demo` and `make test`.
+# Both install what they need first (scripts/setup.sh).
+
+SWIFT ?= swift
+BUILD ?= .build/debug
+
+.PHONY: all setup build release demo test fuzz fuzz-smoke bench clean
+
+all: build
+
+setup:
+	@bash scripts/setup.sh
+
+build: setup
+	$(SWIFT) build
+
+release: setup
+	$(SWIFT) build -c release
+
+## The main job: generate example checkpoints and inspect them.
+demo: build
+	@bash scripts/demo.sh $(BUILD)/retaind
+
+## The test suite (Swift Testing; Python references for cross-checks).
+test: setup
+	$(SWIFT) test
+
+## Fuzz the safetensors header parser with libFuzzer (FUZZ_SECONDS, default 600).
+FUZZ_SECONDS ?= 600
+fuzz:
+	@bash Fuzz/run.sh $(FUZZ_SECONDS)
+
+## A short fuzz run, as CI does.
+fuzz-smoke:
+	@bash Fuzz/run.sh 30
+
+## Read + convert benchmark over a generated 2 GiB BF16 checkpoint.
+bench: setup
+	@bash Benchmarks/convert.sh
+
+clean:
+	rm -rf .build .build-fuzz demo-out
