@@ -1,25 +1,27 @@
 #!/usr/bin/env bash
 # Installs what retaind needs to build and test on Debian 12: the system libraries
 # (SQLite, libsystemd, OpenBLAS, LAPACKE), systemd's journald, and the Python packages
-# the tests use as independent references (numpy, safetensors). Idempotent and quiet
+# the tests use as independent references (numpy, safetensors). Idempotent, and quiet
 # when everything is already there.
 set -euo pipefail
 
-packages=(libsqlite3-dev libsystemd-dev libopenblas-dev liblapacke-dev systemd python3-pip)
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+
+packages=(libsqlite3-dev libsystemd-dev libopenblas-dev liblapacke-dev systemd procps)
+python3 -m pip --version >/dev/null 2>&1 || packages+=(python3-pip)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
-  if ! command -v python3 >/dev/null || [ "${missing[*]}" != "python3-pip" ] || ! python3 -m pip --version >/dev/null 2>&1; then
-    SUDO=""
-    [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-    echo "setup: installing ${missing[*]}" >&2
-    $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
-  fi
+  echo "setup: apt-get install ${missing[*]}" >&2
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-python3 - <<'PY' 2>/dev/null || { echo "setup: installing numpy and safetensors from PyPI" >&2; python3 -m pip install -q --disable-pip-version-check "numpy>=1.24" "safetensors>=0.4" >&2; }
-import numpy, safetensors
-PY
+if ! python3 -c "import numpy, safetensors" 2>/dev/null; then
+  echo "setup: pip install numpy safetensors" >&2
+  python3 -m pip install -q --disable-pip-version-check "numpy>=1.24" "safetensors>=0.4" \
+    || python3 -m pip install -q --disable-pip-version-check --break-system-packages "numpy>=1.24" "safetensors>=0.4"
+fi
