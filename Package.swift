@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "retaind", targets: ["retaind"]),
         .library(name: "SafeTensors", targets: ["SafeTensors"]),
+        .library(name: "Linalg", targets: ["Linalg"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -14,6 +15,11 @@ let package = Package(
     ],
     targets: [
         .target(name: "CSystemShims"),
+        .systemLibrary(
+            name: "COpenBLAS",
+            providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
+        ),
+        .target(name: "Linalg", dependencies: ["COpenBLAS"]),
         .target(
             name: "SafeTensors",
             dependencies: ["CSystemShims", .product(name: "Crypto", package: "swift-crypto")]
@@ -33,6 +39,10 @@ let package = Package(
         .testTarget(
             name: "SafeTensorsTests",
             dependencies: ["SafeTensors"]
+        ),
+        .testTarget(
+            name: "LinalgTests",
+            dependencies: ["Linalg"]
         ),
         .testTarget(
             name: "retaindTests",

@@ -1,0 +1,72 @@
+import COpenBLAS
+
+/// The element types BLAS and LAPACK are called with.
+public protocol BLASScalar: BinaryFloatingPoint & Sendable {
+    static func gemm(_ transA: CBLAS_TRANSPOSE, _ transB: CBLAS_TRANSPOSE, _ m: Int32, _ n: Int32, _ k: Int32,
+                     _ alpha: Self, _ a: UnsafePointer<Self>, _ lda: Int32, _ b: UnsafePointer<Self>, _ ldb: Int32,
+                     _ beta: Self, _ c: UnsafeMutablePointer<Self>, _ ldc: Int32)
+    static func syrk(_ trans: CBLAS_TRANSPOSE, _ n: Int32, _ k: Int32, _ alpha: Self, _ a: UnsafePointer<Self>, _ lda: Int32,
+                     _ beta: Self, _ c: UnsafeMutablePointer<Self>, _ ldc: Int32)
+}
+
+extension Float: BLASScalar {
+    public static func gemm(_ transA: CBLAS_TRANSPOSE, _ transB: CBLAS_TRANSPOSE, _ m: Int32, _ n: Int32, _ k: Int32,
+                            _ alpha: Float, _ a: UnsafePointer<Float>, _ lda: Int32, _ b: UnsafePointer<Float>, _ ldb: Int32,
+                            _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int32) {
+        cblas_sgemm(CblasRowMajor, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+    }
+
+    public static func syrk(_ trans: CBLAS_TRANSPOSE, _ n: Int32, _ k: Int32, _ alpha: Float, _ a: UnsafePointer<Float>, _ lda: Int32,
+                            _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int32) {
+        cblas_ssyrk(CblasRowMajor, CblasUpper, trans, n, k, alpha, a, lda, beta, c, ldc)
+    }
+}
+
+extension Double: BLASScalar {
+    public static func gemm(_ transA: CBLAS_TRANSPOSE, _ transB: CBLAS_TRANSPOSE, _ m: Int32, _ n: Int32, _ k: Int32,
+                            _ alpha: Double, _ a: UnsafePointer<Double>, _ lda: Int32, _ b: UnsafePointer<Double>, _ ldb: Int32,
+                            _ beta: Double, _ c: UnsafeMutablePointer<Double>, _ ldc: Int32) {
+        cblas_dgemm(CblasRowMajor, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+    }
+
+    public static func syrk(_ trans: CBLAS_TRANSPOSE, _ n: Int32, _ k: Int32, _ alpha: Double, _ a: UnsafePointer<Double>, _ lda: Int32,
+                            _ beta: Double, _ c: UnsafeMutablePointer<Double>, _ ldc: Int32) {
+        cblas_dsyrk(CblasRowMajor, CblasUpper, trans, n, k, alpha, a, lda, beta, c, ldc)
+    }
+}
+
+/// Typed wrappers over the BLAS calls retaind needs.
+public enum BLAS {
+    /// Whether an operand is used as stored or transposed.
+    public enum Transpose: Sendable {
+        case none, transpose
+        var cblas: CBLAS_TRANSPOSE { self == .none ? CblasNoTrans : CblasTrans }
+    }
+
+    /// `c ← alpha · op(a) · op(b) + beta · c`.
+    public static func gemm<T: BLASScalar>(
+        _ a: MatrixView<T>, _ transA: Transpose = .none,
+        _ b: MatrixView<T>, _ transB: Transpose = .none,
+        into c: MutableMatrixView<T>, alpha: T = 1, beta: T = 0
+    ) {
+        let (m, k) = transA == .none ? (a.rows, a.cols) : (a.cols, a.rows)
+        let (kb, n) = transB == .none ? (b.rows, b.cols) : (b.cols, b.rows)
+        precondition(k == kb && c.rows == m && c.cols == n, "gemm shapes: op(a) \(m)×\(k), op(b) \(kb)×\(n), c \(c.rows)×\(c.cols)")
+        guard m > 0 && n > 0 else { return }
+        T.gemm(transA.cblas, transB.cblas, Int32(m), Int32(n), Int32(k), alpha, a.base, Int32(a.rowStride),
+               b.base, Int32(b.rowStride), beta, c.base, Int32(c.rowStride))
+    }
+
+    /// `c ← alpha · aᵀa + beta · c` on the upper triangle of the symmetric `c` (`a` is n×d, `c` d×d).
+    public static func syrkTransposed<T: BLASScalar>(_ a: MatrixView<T>, into c: MutableMatrixView<T>, alpha: T = 1, beta: T = 1) {
+        precondition(c.rows == a.cols && c.cols == a.cols)
+        guard a.rows > 0 else { return }
+        T.syrk(CblasTrans, Int32(a.cols), Int32(a.rows), alpha, a.base, Int32(a.rowStride), beta, c.base, Int32(c.rowStride))
+    }
+
+    /// Number of threads OpenBLAS uses.
+    public static var threads: Int { Int(openblas_get_num_threads()) }
+
+    /// Sets OpenBLAS's thread count for the process.
+    public static func setThreads(_ n: Int) { openblas_set_num_threads(Int32(n)) }
+}
