@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "retaind", targets: ["retaind"]),
         .library(name: "SafeTensors", targets: ["SafeTensors"]),
         .library(name: "Linalg", targets: ["Linalg"]),
+        .library(name: "Retention", targets: ["Retention"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -20,6 +21,7 @@ let package = Package(
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
         ),
         .target(name: "Linalg", dependencies: ["COpenBLAS"]),
+        .target(name: "Retention", dependencies: ["SafeTensors", "Linalg"]),
         .target(
             name: "SafeTensors",
             dependencies: ["CSystemShims", .product(name: "Crypto", package: "swift-crypto")]
@@ -28,6 +30,7 @@ let package = Package(
             name: "retaind",
             dependencies: [
                 "SafeTensors",
+                "Retention",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -43,6 +46,10 @@ let package = Package(
         .testTarget(
             name: "LinalgTests",
             dependencies: ["Linalg"]
+        ),
+        .testTarget(
+            name: "RetentionTests",
+            dependencies: ["Retention"]
         ),
         .testTarget(
             name: "retaindTests",

@@ -1,7 +1,7 @@
-/// Minimal JSON text output for headers and indexes that this package writes.
-enum JSONWriter {
+/// Minimal JSON text output for the headers, indexes and metadata retaind writes.
+public enum JSONWriter {
     /// `text` as a JSON string literal.
-    static func quote(_ text: String) -> String {
+    public static func quote(_ text: String) -> String {
         var out = "\""
         for scalar in text.unicodeScalars {
             switch scalar {
@@ -20,7 +20,7 @@ enum JSONWriter {
     }
 
     /// A JSON object of string values, keys sorted, for `__metadata__`.
-    static func stringMap(_ map: [String: String]) -> String {
+    public static func stringMap(_ map: [String: String]) -> String {
         "{" + map.keys.sorted().map { quote($0) + ":" + quote(map[$0]!) }.joined(separator: ",") + "}"
     }
 }

@@ -1,0 +1,202 @@
+import Linalg
+import SafeTensors
+
+/// SPEC §3: the retention activation bias of a candidate against its base.
+public enum Drift {
+    /// A drift measurement and the base reference it used (to reuse for the next candidate).
+    public struct Measurement: Sendable {
+        public let report: DriftReport
+        public let reference: BaseReference
+    }
+
+    /// Measures `candidate` (full, sharded or LoRA) against `base` under `profile`.
+    ///
+    /// One pass over the candidate, which also yields its fingerprint. For a full
+    /// candidate without `reference`, the same pass reads the base once for `Δ`, for
+    /// `R` and for the base fingerprint; with `reference`, the base-side products are
+    /// skipped. Memory: the largest module, twice, in F32.
+    ///
+    /// - Throws: ``DriftError`` for any mismatch (profile of another base, missing or
+    ///   reshaped tensor, infinite drift) or unreadable input.
+    public static func measure(candidate: Checkpoint, base: Checkpoint, profile: RetainProfile,
+                               reference: BaseReference? = nil) throws -> Measurement {
+        do {
+            try validate(profile: profile, base: base)
+            if candidate.adapter != nil {
+                let reference = try reference ?? computeReference(base: base, profile: profile)
+                return Measurement(report: try measureAdapter(candidate, base: base, profile: profile, reference: reference),
+                                   reference: reference)
+            }
+            return try measureFull(candidate, base: base, profile: profile, reference: reference)
+        } catch let error as DriftError {
+            throw error
+        } catch let error as CheckpointError {
+            throw DriftError(checkpoint: error.checkpoint, reason: .checkpoint(error))
+        } catch let error as SafeTensorsError {
+            throw DriftError(checkpoint: candidate.path, reason: .file(error))
+        } catch let error as LinalgError {
+            throw DriftError(checkpoint: candidate.path, reason: .linalg(error))
+        }
+    }
+
+    /// Reads the base once: its fingerprint (checked against the profile's), and `R`
+    /// and `‖W0 μ‖` of every profiled module.
+    public static func computeReference(base: Checkpoint, profile: RetainProfile) throws -> BaseReference {
+        try validate(profile: profile, base: base)
+        let workspace = DriftWorkspace()
+        var modules: [String: ModuleReference] = [:]
+        let fingerprint = try base.stream { tensor, file, _ in
+            guard let module = profile.modules[tensor.name], let site = profile.sites[module.site] else { return }
+            let geometry = try ModuleGeometry(module: module, tensor: tensor, site: site, checkpoint: base.path)
+            workspace.reserve(geometry.elementCount)
+            try DriftWorkspace.load(file, tensor, into: workspace.w0)
+            modules[tensor.name] = reference(workspace, geometry, site)
+        }
+        guard fingerprint == profile.baseFingerprint else {
+            throw DriftError(checkpoint: base.path, reason: .profileForAnotherBase(profile: profile.baseFingerprint, base: fingerprint))
+        }
+        return BaseReference(fingerprint: fingerprint, modules: modules)
+    }
+
+    /// Every profiled module exists in the base with a shape its site can feed.
+    static func validate(profile: RetainProfile, base: Checkpoint) throws {
+        for name in profile.moduleNames {
+            guard let location = base.location(of: name) else {
+                throw DriftError(checkpoint: base.path, reason: .moduleNotInBase(name: name))
+            }
+            let module = profile.modules[name]!
+            _ = try ModuleGeometry(module: module, tensor: location.tensor, site: profile.sites[module.site]!, checkpoint: base.path)
+        }
+    }
+
+    private static func reference(_ workspace: DriftWorkspace, _ geometry: ModuleGeometry, _ site: SiteProfile) -> ModuleReference {
+        let energy = workspace.factorEnergies(UnsafePointer(workspace.w0.baseAddress!), geometry, site).reduce(0, +)
+        return ModuleReference(energy: energy, meanOutputNorm: workspace.meanOutputNorm(UnsafePointer(workspace.w0.baseAddress!), geometry, site))
+    }
+
+    // MARK: Full candidates
+
+    private static func measureFull(_ candidate: Checkpoint, base: Checkpoint, profile: RetainProfile,
+                                    reference: BaseReference?) throws -> Measurement {
+        for name in base.tensorNames where candidate.location(of: name) == nil {
+            throw DriftError(checkpoint: candidate.path, reason: .missingTensor(name: name, missingFrom: "candidate"))
+        }
+        for name in candidate.tensorNames {
+            guard let b = base.location(of: name) else {
+                throw DriftError(checkpoint: candidate.path, reason: .missingTensor(name: name, missingFrom: "base"))
+            }
+            let c = candidate.location(of: name)!
+            guard b.tensor.shape == c.tensor.shape else {
+                throw DriftError(checkpoint: candidate.path, reason: .shapeMismatch(name: name, base: b.tensor.shape, candidate: c.tensor.shape))
+            }
+        }
+        let workspace = DriftWorkspace()
+        var baseHasher = reference == nil ? Fingerprinter() : nil
+        var references: [String: ModuleReference] = reference?.modules ?? [:]
+        var modules: [ModuleDrift] = []
+        var unprofiled: [UnprofiledChange] = []
+        var dtypeMismatches: [String: Int] = [:]
+
+        let fingerprint = try candidate.stream(rejectNonFinite: true) { tensor, file, data in
+            let b = base.location(of: tensor.name)!
+            let baseData = b.file.data(of: b.tensor)
+            defer { b.file.release(b.tensor) }
+            baseHasher?.add(b.tensor, data: baseData)
+            let sameBytes = b.tensor.dtype == tensor.dtype && baseData.elementsEqual(data)
+            if b.tensor.dtype != tensor.dtype {
+                dtypeMismatches["\(tensor.dtype.rawValue) where the base stores \(b.tensor.dtype.rawValue)", default: 0] += 1
+            }
+
+            guard let module = profile.modules[tensor.name], let site = profile.sites[module.site] else {
+                if !sameBytes, let change = try relativeChange(b, candidate.location(of: tensor.name)!, workspace) {
+                    unprofiled.append(change)
+                }
+                return
+            }
+            let geometry = try ModuleGeometry(module: module, tensor: tensor, site: site, checkpoint: candidate.path)
+            workspace.reserve(geometry.elementCount)
+            try DriftWorkspace.load(b.file, b.tensor, into: workspace.w0)
+            if references[tensor.name] == nil {
+                references[tensor.name] = Self.reference(workspace, geometry, site)
+            }
+            let ref = references[tensor.name]!
+            if sameBytes {
+                modules.append(try moduleDrift(tensor.name, site, energies: [Double](repeating: 0, count: site.rank),
+                                               deltaSquaredNorm: 0, deltaMeanNorm: 0, ref, candidate.path))
+                return
+            }
+            try DriftWorkspace.load(file, tensor, into: workspace.w1)
+            // Δ = W1 − W0 in F32, in place of W1.
+            let n = geometry.elementCount
+            let w0 = workspace.w0.baseAddress!, delta = workspace.w1.baseAddress!
+            for i in 0..<n { delta[i] -= w0[i] }
+            let deltaSquaredNorm = Reductions.sumOfSquares(UnsafeBufferPointer(start: delta, count: n))
+            let energies = workspace.factorEnergies(delta, geometry, site)
+            let deltaMean = workspace.meanOutputNorm(delta, geometry, site)
+            modules.append(try moduleDrift(tensor.name, site, energies: energies, deltaSquaredNorm: deltaSquaredNorm,
+                                           deltaMeanNorm: deltaMean, ref, candidate.path))
+        }
+
+        let baseFingerprint: String
+        if let reference {
+            baseFingerprint = reference.fingerprint
+        } else {
+            baseFingerprint = baseHasher!.finalize()
+            guard baseFingerprint == profile.baseFingerprint else {
+                throw DriftError(checkpoint: base.path, reason: .profileForAnotherBase(profile: profile.baseFingerprint, base: baseFingerprint))
+            }
+        }
+        let report = DriftReport(fingerprint: fingerprint, baseFingerprint: baseFingerprint, modules: modules,
+                                 unprofiled: unprofiled, warnings: dtypeWarnings(dtypeMismatches))
+        return Measurement(report: report, reference: reference ?? BaseReference(fingerprint: baseFingerprint, modules: references))
+    }
+
+    /// `‖W1 − W0‖ / ‖W0‖` of an unprofiled tensor, in chunks of the workspace; nil for
+    /// tensors that cannot be read as numbers.
+    private static func relativeChange(_ b: Checkpoint.Location, _ c: Checkpoint.Location, _ workspace: DriftWorkspace) throws -> UnprofiledChange? {
+        guard b.tensor.dtype.isConvertibleToFloat32, c.tensor.dtype.isConvertibleToFloat32 else { return nil }
+        workspace.reserve(1 << 20)
+        let chunk = min(workspace.capacity, 4 << 20)
+        var difference = 0.0, reference = 0.0
+        var start = 0
+        while start < b.tensor.elementCount {
+            let range = start..<min(start + chunk, b.tensor.elementCount)
+            let w0 = UnsafeMutableBufferPointer(rebasing: workspace.w0[0..<range.count])
+            let w1 = UnsafeMutableBufferPointer(rebasing: workspace.w1[0..<range.count])
+            try b.file.readFloat32(b.tensor, elements: range, into: w0)
+            try c.file.readFloat32(c.tensor, elements: range, into: w1)
+            difference += Reductions.sumOfSquaredDifferences(UnsafeBufferPointer(w1), UnsafeBufferPointer(w0))
+            reference += Reductions.sumOfSquares(UnsafeBufferPointer(w0))
+            start = range.upperBound
+        }
+        guard difference > 0 else { return nil }
+        return UnprofiledChange(name: b.tensor.name, relativeChange: reference > 0 ? (difference / reference).squareRoot() : .infinity)
+    }
+
+    private static func dtypeWarnings(_ mismatches: [String: Int]) -> [String] {
+        mismatches.keys.sorted().map { key in
+            "the candidate stores \(mismatches[key]!) tensor\(mismatches[key]! == 1 ? "" : "s") as \(key): rounding alone shows up as drift"
+        }
+    }
+
+    /// SPEC §3 figures of one module from `‖Δ fᵢ‖²`, `‖Δ‖²` and `‖Δ μ‖`.
+    static func moduleDrift(_ name: String, _ site: SiteProfile, energies: [Double], deltaSquaredNorm: Double,
+                            deltaMeanNorm: Double, _ reference: ModuleReference, _ checkpoint: String) throws -> ModuleDrift {
+        let energy = energies.reduce(0, +)
+        let lambdas = site.eigenvalues
+        var captured = 0.0
+        for i in 0..<energies.count where lambdas[i] > 0 { captured += energies[i] / lambdas[i] }
+        let upper = energy + Double(site.tail) * max(0, deltaSquaredNorm - captured)
+        let rho: Double
+        if reference.energy > 0 {
+            rho = (energy / reference.energy).squareRoot()
+        } else if energy == 0 {
+            rho = 0
+        } else {
+            throw DriftError(checkpoint: checkpoint, reason: .infiniteDrift(module: name))
+        }
+        let beta = reference.meanOutputNorm > 0 ? deltaMeanNorm / reference.meanOutputNorm : (deltaMeanNorm == 0 ? 0 : .infinity)
+        return ModuleDrift(name: name, site: site.name, rho: rho, beta: beta, energy: energy,
+                           referenceEnergy: reference.energy, energyUpper: upper)
+    }
+}
