@@ -26,7 +26,13 @@ public struct DriftError: Error, Sendable, Equatable, CustomStringConvertible {
         case linalg(LinalgError)
     }
 
-    public var description: String { "\(checkpoint): \(reason.message)" }
+    public var description: String {
+        switch reason {
+        case .checkpoint(let error): return error.description
+        case .file(let error) where error.path.hasPrefix(checkpoint): return error.description
+        default: return "\(checkpoint): \(reason.message)"
+        }
+    }
 }
 
 extension DriftError.Reason {

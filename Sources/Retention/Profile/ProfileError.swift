@@ -23,7 +23,10 @@ public struct ProfileError: Error, Sendable, Equatable, CustomStringConvertible 
         case emptySite(site: String)
     }
 
-    public var description: String { "\(path): \(reason.message)" }
+    public var description: String {
+        if case .file(let error) = reason, error.path == path { return error.description }
+        return "\(path): \(reason.message)"
+    }
 }
 
 extension ProfileError.Reason {

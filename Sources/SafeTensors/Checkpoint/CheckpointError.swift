@@ -29,7 +29,11 @@ public struct CheckpointError: Error, Sendable, Equatable, CustomStringConvertib
         case system(operation: String, path: String, errno: Int32)
     }
 
-    public var description: String { "\(checkpoint): \(reason.message)" }
+    public var description: String {
+        // A file error inside the checkpoint already names its file.
+        if case .file(let error) = reason, error.path.hasPrefix(checkpoint) { return error.description }
+        return "\(checkpoint): \(reason.message)"
+    }
 }
 
 extension CheckpointError.Reason {
