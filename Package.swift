@@ -39,6 +39,11 @@ let package = Package(
             dependencies: ["SafeTensors"],
             path: "Benchmarks/ConvertBenchmark"
         ),
+        .executableTarget(
+            name: "DriftBenchmark",
+            dependencies: ["Retention", "Linalg", "SafeTensors"],
+            path: "Benchmarks/DriftBenchmark"
+        ),
         .testTarget(
             name: "SafeTensorsTests",
             dependencies: ["SafeTensors"]

@@ -71,13 +71,18 @@ def encode(tokenizer, text):
 
 
 class Site:
-    """float64 statistics of one site: raw rows while n <= d, then the d×d moment."""
+    """float64 statistics of one site: raw rows while n <= d, then the d×d moment.
+
+    Rows are folded into the moment in blocks of at least 4096, so each fold is one
+    large matrix product rather than one per sequence."""
+
+    BLOCK = 4096
 
     def __init__(self, d):
         self.d, self.n = d, 0
         self.sum = np.zeros(d)
         self.sq = 0.0
-        self.rows = []
+        self.rows, self.pending = [], 0
         self.moment = None
 
     def add(self, x):
@@ -85,17 +90,22 @@ class Site:
         self.n += x.shape[0]
         self.sum += x.sum(axis=0)
         self.sq += float(np.sum(x * x))
-        if self.moment is None and self.n <= self.d:
-            self.rows.append(x)
+        self.rows.append(x)
+        self.pending += x.shape[0]
+        if self.n > self.d and self.pending >= max(self.BLOCK, self.d):
+            self.fold()
+
+    def fold(self):
+        if not self.rows:
             return
-        if self.moment is None:
-            held = np.concatenate(self.rows) if self.rows else np.zeros((0, self.d))
-            self.moment = held.T @ held
-            self.rows = []
-        self.moment += x.T @ x
+        held = np.concatenate(self.rows)
+        self.moment = held.T @ held if self.moment is None else self.moment + held.T @ held
+        self.rows, self.pending = [], 0
 
     def decompose(self, energy, min_rank, max_rank):
         n, d = self.n, self.d
+        if n > d:
+            self.fold()
         trace = self.sq / n
         if self.moment is not None:
             lam, U = np.linalg.eigh(self.moment / n)

@@ -15,7 +15,7 @@ public enum Reductions {
             var i = start
             while i + 16 <= end {
                 let v = UnsafeRawPointer(base + i).loadUnaligned(as: SIMD16<Float>.self)
-                acc.addProduct(v, v)
+                acc += v * v  // not addProduct: without FMA in the baseline ISA it becomes an fmaf call per lane
                 i += 16
             }
             var partial = Double(acc.sum())
@@ -38,7 +38,7 @@ public enum Reductions {
             var i = start
             while i + 16 <= end {
                 let d = UnsafeRawPointer(pa + i).loadUnaligned(as: SIMD16<Float>.self) - UnsafeRawPointer(pb + i).loadUnaligned(as: SIMD16<Float>.self)
-                acc.addProduct(d, d)
+                acc += d * d
                 i += 16
             }
             var partial = Double(acc.sum())

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Linalg
 import SafeTensors
 
@@ -102,7 +107,8 @@ public enum Drift {
             let baseData = b.file.data(of: b.tensor)
             defer { b.file.release(b.tensor) }
             baseHasher?.add(b.tensor, data: baseData)
-            let sameBytes = b.tensor.dtype == tensor.dtype && baseData.elementsEqual(data)
+            let sameBytes = b.tensor.dtype == tensor.dtype && data.count == baseData.count
+                && (data.count == 0 || memcmp(data.baseAddress!, baseData.baseAddress!, data.count) == 0)
             if b.tensor.dtype != tensor.dtype {
                 dtypeMismatches["\(tensor.dtype.rawValue) where the base stores \(b.tensor.dtype.rawValue)", default: 0] += 1
             }
@@ -115,22 +121,24 @@ public enum Drift {
             }
             let geometry = try ModuleGeometry(module: module, tensor: tensor, site: site, checkpoint: candidate.path)
             workspace.reserve(geometry.elementCount)
-            try DriftWorkspace.load(b.file, b.tensor, into: workspace.w0)
-            if references[tensor.name] == nil {
+            let needsReference = references[tensor.name] == nil
+            if sameBytes {
+                if needsReference {
+                    try DriftWorkspace.load(b.file, b.tensor, into: workspace.w0)
+                    references[tensor.name] = Self.reference(workspace, geometry, site)
+                }
+                modules.append(try moduleDrift(tensor.name, site, energies: [Double](repeating: 0, count: site.rank),
+                                               deltaSquaredNorm: 0, deltaMeanNorm: 0, references[tensor.name]!, candidate.path))
+                return
+            }
+            // Δ = W1 − W0 in F32 into w1; W0 kept in w0 only when its products are needed.
+            let deltaSquaredNorm = DeltaKernel.form(candidate: candidate.location(of: tensor.name)!, base: b,
+                                                    into: workspace.w1, keepingBase: needsReference ? workspace.w0 : nil)
+            if needsReference {
                 references[tensor.name] = Self.reference(workspace, geometry, site)
             }
             let ref = references[tensor.name]!
-            if sameBytes {
-                modules.append(try moduleDrift(tensor.name, site, energies: [Double](repeating: 0, count: site.rank),
-                                               deltaSquaredNorm: 0, deltaMeanNorm: 0, ref, candidate.path))
-                return
-            }
-            try DriftWorkspace.load(file, tensor, into: workspace.w1)
-            // Δ = W1 − W0 in F32, in place of W1.
-            let n = geometry.elementCount
-            let w0 = workspace.w0.baseAddress!, delta = workspace.w1.baseAddress!
-            for i in 0..<n { delta[i] -= w0[i] }
-            let deltaSquaredNorm = Reductions.sumOfSquares(UnsafeBufferPointer(start: delta, count: n))
+            let delta = workspace.w1.baseAddress!
             let energies = workspace.factorEnergies(delta, geometry, site)
             let deltaMean = workspace.meanOutputNorm(delta, geometry, site)
             modules.append(try moduleDrift(tensor.name, site, energies: energies, deltaSquaredNorm: deltaSquaredNorm,

@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""Generates a Llama-1B-shaped BF16 base and candidate (hidden 2048, intermediate 8192,
+16 layers, 8 KV heads; linear layers only, ~1.9 GiB each) and a rank-64 retain
+profile for them, for the drift and restore benchmarks.
+
+  python3 Benchmarks/make_llama_1b.py OUT_DIR [--layers 16] [--rank 64]
+"""
+import argparse
+import json
+import os
+import struct
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools", "reference"))
+from st import Checkpoint  # noqa: E402
+
+
+def bf16(x):
+    u = np.ascontiguousarray(x, dtype=np.float32).view(np.uint32).astype(np.uint64)
+    return ((u + 0x7FFF + ((u >> 16) & 1)) >> 16).astype(np.uint16)
+
+
+def shapes(layers, hidden=2048, inter=8192, kv=512):
+    out = []
+    for i in range(layers):
+        p = f"model.layers.{i}."
+        out += [(p + "self_attn.q_proj.weight", (hidden, hidden)), (p + "self_attn.k_proj.weight", (kv, hidden)),
+                (p + "self_attn.v_proj.weight", (kv, hidden)), (p + "self_attn.o_proj.weight", (hidden, hidden)),
+                (p + "mlp.gate_proj.weight", (inter, hidden)), (p + "mlp.up_proj.weight", (inter, hidden)),
+                (p + "mlp.down_proj.weight", (hidden, inter)),
+                (p + "input_layernorm.weight", (hidden,)), (p + "post_attention_layernorm.weight", (hidden,))]
+    return out
+
+
+def write(path, tensors, make):
+    header, offset = {"__metadata__": {"format": "pt"}}, 0
+    for name, shape in tensors:
+        n = int(np.prod(shape)) * 2
+        header[name] = {"dtype": "BF16", "shape": list(shape), "data_offsets": [offset, offset + n]}
+        offset += n
+    text = json.dumps(header).encode()
+    text += b" " * (-len(text) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)) + text)
+        for name, shape in tensors:
+            f.write(bf16(make(name, shape)).tobytes())
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("out")
+    p.add_argument("--layers", type=int, default=16)
+    p.add_argument("--rank", type=int, default=64)
+    a = p.parse_args()
+    tensors = shapes(a.layers)
+    rng = np.random.default_rng(0)
+    noise = rng.standard_normal(1 << 24).astype(np.float32)
+
+    def weight(name, shape, seed):
+        n = int(np.prod(shape))
+        start = (hash(name) + seed) % (noise.size - n) if n < noise.size else 0
+        w = noise[start:start + n] if n <= noise.size else np.resize(noise, n)
+        return (w * 0.02).reshape(shape) + (1.0 if len(shape) == 1 else 0.0)
+
+    for which, seed in (("base", 0), ("candidate", 0)):
+        d = os.path.join(a.out, which)
+        os.makedirs(d, exist_ok=True)
+        with open(os.path.join(d, "config.json"), "w") as f:
+            json.dump({"model_type": "llama", "hidden_size": 2048, "intermediate_size": 8192, "num_hidden_layers": a.layers}, f)
+        if which == "base":
+            write(os.path.join(d, "model.safetensors"), tensors, lambda n, s: weight(n, s, 0))
+        else:
+            # The base plus an update of relative size ~1e-2 (visible after BF16 rounding).
+            write(os.path.join(d, "model.safetensors"), tensors,
+                  lambda n, s: weight(n, s, 0) + weight(n, s, 12345) * 0.01)
+        print("wrote", d, flush=True)
+
+    base_fp = Checkpoint(os.path.join(a.out, "base")).fingerprint()
+    sites, modules = {}, {}
+    for name, shape in tensors:
+        if len(shape) != 2:
+            continue
+        layer = name.split(".")[2]
+        kind = name.split(".")[-2]
+        site = {"q_proj": "qkv", "k_proj": "qkv", "v_proj": "qkv", "o_proj": "o", "gate_proj": "gate_up", "up_proj": "gate_up",
+                "down_proj": "down"}[kind]
+        site = f"model.layers.{layer}.{site}"
+        modules[name] = {"site": site, "layout": "out_in"}
+        sites[site] = shape[1]
+    out = {}
+    for site, d in sites.items():
+        q, _ = np.linalg.qr(rng.standard_normal((d, a.rank)))
+        lam = np.geomspace(10.0, 0.01, a.rank)
+        out[site + ".factors"] = np.ascontiguousarray((np.sqrt(lam)[:, None] * q.T).astype(np.float32))
+        out[site + ".mean"] = (rng.standard_normal(d) * 0.1).astype(np.float32)
+        out[site + ".trace"] = np.array([lam.sum() * 1.25], dtype=np.float64)
+        out[site + ".tail"] = np.array([lam[-1] * 0.5], dtype=np.float32)
+    from safetensors.numpy import save_file
+    save_file(out, os.path.join(a.out, "retain.profile.safetensors"), metadata={
+        "format": "retain-profile", "version": "1", "tokens": "8192", "modules": json.dumps(modules),
+        "base_fingerprint": base_fp, "proxy_fingerprint": "synthetic"})
+    print("wrote profile", flush=True)
+
+
+if __name__ == "__main__":
+    main()
