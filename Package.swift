@@ -30,6 +30,7 @@ let package = Package(
             name: "retaind",
             dependencies: [
                 "SafeTensors",
+                "Linalg",
                 "Retention",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

@@ -4,6 +4,11 @@
 # start from the page cache; both run with OpenBLAS/numpy environment as the machine has it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# OpenBLAS falls back to its SSE kernels on virtual CPUs it does not recognise; pick
+# AVX2 kernels where the CPU has them, unless the environment already chose. numpy and
+# retaind then run with the same setting.
+if [ -z "${OPENBLAS_CORETYPE:-}" ] && grep -q ' avx2' /proc/cpuinfo; then export OPENBLAS_CORETYPE=Haswell; fi
+echo "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}" >&2
 dir=.build-bench
 mkdir -p "$dir"
 file="$dir/bf16-2gib.safetensors"

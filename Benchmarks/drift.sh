@@ -5,6 +5,11 @@
 # same process; peak RSS for 8 and 16 layers (flat when the model doubles).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# OpenBLAS falls back to its SSE kernels on virtual CPUs it does not recognise; pick
+# AVX2 kernels where the CPU has them, unless the environment already chose. numpy and
+# retaind then run with the same setting.
+if [ -z "${OPENBLAS_CORETYPE:-}" ] && grep -q ' avx2' /proc/cpuinfo; then export OPENBLAS_CORETYPE=Haswell; fi
+echo "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}" >&2
 dir=.build-bench
 for layers in 8 16; do
   [ -f "$dir/llama-$layers/retain.profile.safetensors" ] || python3 Benchmarks/make_llama_1b.py "$dir/llama-$layers" --layers "$layers" >&2

@@ -70,3 +70,21 @@ public enum BLAS {
     /// Sets OpenBLAS's thread count for the process.
     public static func setThreads(_ n: Int) { openblas_set_num_threads(Int32(n)) }
 }
+
+extension BLAS {
+    /// The kernel family OpenBLAS picked at load time (e.g. `Haswell`, `SkylakeX`, `Prescott`).
+    public static var coreName: String { String(cString: openblas_get_corename()) }
+
+    /// A warning when OpenBLAS fell back to its baseline SSE kernels on a CPU that has
+    /// AVX2 — it does on virtual CPUs whose model it does not recognise — or nil.
+    /// Products then run about 3× slower; `OPENBLAS_CORETYPE=Haswell` in the
+    /// environment (the systemd unit's `Environment=`) selects the right kernels.
+    public static var slowKernelWarning: String? {
+        let core = coreName.lowercased()
+        guard core == "prescott" || core == "core2" || core == "katmai" || core == "northwood" else { return nil }
+        guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8), info.contains(" avx2") else { return nil }
+        return "OpenBLAS runs its \(coreName) kernels on a CPU with AVX2; set OPENBLAS_CORETYPE=Haswell (or SkylakeX with AVX-512) for about 3× faster drift and restore"
+    }
+}
+
+import Foundation

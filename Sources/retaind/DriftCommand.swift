@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Linalg
 import Retention
 import SafeTensors
 
@@ -47,6 +48,7 @@ struct DriftCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let warning = BLAS.slowKernelWarning { Output.error("warning: \(warning)") }
         let report: DriftReport
         do {
             let retain = try RetainProfile.read(profile)

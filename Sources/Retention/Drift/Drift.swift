@@ -96,7 +96,7 @@ public enum Drift {
             }
         }
         let workspace = DriftWorkspace()
-        var baseHasher = reference == nil ? Fingerprinter() : nil
+        let baseFingerprintTask = reference == nil ? base.fingerprintInBackground() : nil
         var references: [String: ModuleReference] = reference?.modules ?? [:]
         var modules: [ModuleDrift] = []
         var unprofiled: [UnprofiledChange] = []
@@ -105,8 +105,9 @@ public enum Drift {
         let fingerprint = try candidate.stream(rejectNonFinite: true) { tensor, file, data in
             let b = base.location(of: tensor.name)!
             let baseData = b.file.data(of: b.tensor)
-            defer { b.file.release(b.tensor) }
-            baseHasher?.add(b.tensor, data: baseData)
+            defer {
+                if let baseFingerprintTask { baseFingerprintTask.doneReading(tensor.name) } else { b.file.release(b.tensor) }
+            }
             let sameBytes = b.tensor.dtype == tensor.dtype && data.count == baseData.count
                 && (data.count == 0 || memcmp(data.baseAddress!, baseData.baseAddress!, data.count) == 0)
             if b.tensor.dtype != tensor.dtype {
@@ -149,7 +150,7 @@ public enum Drift {
         if let reference {
             baseFingerprint = reference.fingerprint
         } else {
-            baseFingerprint = baseHasher!.finalize()
+            baseFingerprint = baseFingerprintTask!.wait()
             guard baseFingerprint == profile.baseFingerprint else {
                 throw DriftError(checkpoint: base.path, reason: .profileForAnotherBase(profile: profile.baseFingerprint, base: baseFingerprint))
             }
