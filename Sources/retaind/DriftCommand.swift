@@ -49,6 +49,7 @@ struct DriftCommand: ParsableCommand {
 
     func run() throws {
         if let warning = BLAS.slowKernelWarning { Output.error("warning: \(warning)") }
+        BLAS.reserveCoreForStreaming()
         let report: DriftReport
         do {
             let retain = try RetainProfile.read(profile)

@@ -95,7 +95,7 @@ struct LoRAFactors {
         a.withView { av in site.factors.withView { fv in af.withMutableView { BLAS.gemm(av, .none, fv, .transpose, into: $0) } } }
         var p = Matrix<Float>(rows: m, cols: k)
         b.withView { bv in af.withView { afv in p.withMutableView { BLAS.gemm(bv, .none, afv, .none, into: $0, alpha: scale) } } }
-        return DriftWorkspace.columnEnergies(p.storage, rows: m, cols: k)
+        return ModuleProducts.columnEnergies(p.storage, rows: m, cols: k)
     }
 
     /// `‖ΔW μ‖ = ‖s·B(Aμ)‖`.

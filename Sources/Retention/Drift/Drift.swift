@@ -25,6 +25,13 @@ public enum Drift {
     ///   reshaped tensor, infinite drift) or unreadable input.
     public static func measure(candidate: Checkpoint, base: Checkpoint, profile: RetainProfile,
                                reference: BaseReference? = nil) throws -> Measurement {
+        try measure(candidate: candidate, base: base, profile: profile, reference: reference, blockElements: DriftWorkspace.defaultBlockElements)
+    }
+
+    /// ``measure(candidate:base:profile:reference:)`` with the block size exposed, so tests
+    /// can force many blocks on small modules.
+    static func measure(candidate: Checkpoint, base: Checkpoint, profile: RetainProfile,
+                        reference: BaseReference?, blockElements: Int) throws -> Measurement {
         do {
             try validate(profile: profile, base: base)
             if candidate.adapter != nil {
@@ -32,7 +39,7 @@ public enum Drift {
                 return Measurement(report: try measureAdapter(candidate, base: base, profile: profile, reference: reference),
                                    reference: reference)
             }
-            return try measureFull(candidate, base: base, profile: profile, reference: reference)
+            return try measureFull(candidate, base: base, profile: profile, reference: reference, blockElements: blockElements)
         } catch let error as DriftError {
             throw error
         } catch let error as CheckpointError {
@@ -53,9 +60,8 @@ public enum Drift {
         let fingerprint = try base.stream { tensor, file, _ in
             guard let module = profile.modules[tensor.name], let site = profile.sites[module.site] else { return }
             let geometry = try ModuleGeometry(module: module, tensor: tensor, site: site, checkpoint: base.path)
-            workspace.reserve(geometry.elementCount)
-            try DriftWorkspace.load(file, tensor, into: workspace.w0)
-            modules[tensor.name] = reference(workspace, geometry, site)
+            modules[tensor.name] = try workspace.measure(candidate: nil, base: base.location(of: tensor.name)!, geometry: geometry,
+                                                         site: site, needsReference: true).reference
         }
         guard fingerprint == profile.baseFingerprint else {
             throw DriftError(checkpoint: base.path, reason: .profileForAnotherBase(profile: profile.baseFingerprint, base: fingerprint))
@@ -74,15 +80,10 @@ public enum Drift {
         }
     }
 
-    private static func reference(_ workspace: DriftWorkspace, _ geometry: ModuleGeometry, _ site: SiteProfile) -> ModuleReference {
-        let energy = workspace.factorEnergies(UnsafePointer(workspace.w0.baseAddress!), geometry, site).reduce(0, +)
-        return ModuleReference(energy: energy, meanOutputNorm: workspace.meanOutputNorm(UnsafePointer(workspace.w0.baseAddress!), geometry, site))
-    }
-
     // MARK: Full candidates
 
     private static func measureFull(_ candidate: Checkpoint, base: Checkpoint, profile: RetainProfile,
-                                    reference: BaseReference?) throws -> Measurement {
+                                    reference: BaseReference?, blockElements: Int) throws -> Measurement {
         for name in base.tensorNames where candidate.location(of: name) == nil {
             throw DriftError(checkpoint: candidate.path, reason: .missingTensor(name: name, missingFrom: "candidate"))
         }
@@ -95,7 +96,7 @@ public enum Drift {
                 throw DriftError(checkpoint: candidate.path, reason: .shapeMismatch(name: name, base: b.tensor.shape, candidate: c.tensor.shape))
             }
         }
-        let workspace = DriftWorkspace()
+        let workspace = DriftWorkspace(blockElements: blockElements)
         let baseFingerprintTask = reference == nil ? base.fingerprintInBackground() : nil
         var references: [String: ModuleReference] = reference?.modules ?? [:]
         var modules: [ModuleDrift] = []
@@ -108,42 +109,25 @@ public enum Drift {
             defer {
                 if let baseFingerprintTask { baseFingerprintTask.doneReading(tensor.name) } else { b.file.release(b.tensor) }
             }
-            let sameBytes = b.tensor.dtype == tensor.dtype && data.count == baseData.count
-                && (data.count == 0 || memcmp(data.baseAddress!, baseData.baseAddress!, data.count) == 0)
             if b.tensor.dtype != tensor.dtype {
                 dtypeMismatches["\(tensor.dtype.rawValue) where the base stores \(b.tensor.dtype.rawValue)", default: 0] += 1
             }
-
             guard let module = profile.modules[tensor.name], let site = profile.sites[module.site] else {
-                if !sameBytes, let change = try relativeChange(b, candidate.location(of: tensor.name)!, workspace) {
+                let sameBytes = b.tensor.dtype == tensor.dtype && data.count == baseData.count
+                    && (data.count == 0 || memcmp(data.baseAddress!, baseData.baseAddress!, data.count) == 0)
+                if !sameBytes, let change = relativeChange(b, candidate.location(of: tensor.name)!, workspace) {
                     unprofiled.append(change)
                 }
                 return
             }
             let geometry = try ModuleGeometry(module: module, tensor: tensor, site: site, checkpoint: candidate.path)
-            workspace.reserve(geometry.elementCount)
             let needsReference = references[tensor.name] == nil
-            if sameBytes {
-                if needsReference {
-                    try DriftWorkspace.load(b.file, b.tensor, into: workspace.w0)
-                    references[tensor.name] = Self.reference(workspace, geometry, site)
-                }
-                modules.append(try moduleDrift(tensor.name, site, energies: [Double](repeating: 0, count: site.rank),
-                                               deltaSquaredNorm: 0, deltaMeanNorm: 0, references[tensor.name]!, candidate.path))
-                return
-            }
-            // Δ = W1 − W0 in F32 into w1; W0 kept in w0 only when its products are needed.
-            let deltaSquaredNorm = DeltaKernel.form(candidate: candidate.location(of: tensor.name)!, base: b,
-                                                    into: workspace.w1, keepingBase: needsReference ? workspace.w0 : nil)
-            if needsReference {
-                references[tensor.name] = Self.reference(workspace, geometry, site)
-            }
-            let ref = references[tensor.name]!
-            let delta = workspace.w1.baseAddress!
-            let energies = workspace.factorEnergies(delta, geometry, site)
-            let deltaMean = workspace.meanOutputNorm(delta, geometry, site)
-            modules.append(try moduleDrift(tensor.name, site, energies: energies, deltaSquaredNorm: deltaSquaredNorm,
-                                           deltaMeanNorm: deltaMean, ref, candidate.path))
+            // Unchanged blocks are found by their zero ‖Δ‖² and skip the products.
+            let result = try workspace.measure(candidate: candidate.location(of: tensor.name)!, base: b,
+                                               geometry: geometry, site: site, needsReference: needsReference)
+            if let reference = result.reference { references[tensor.name] = reference }
+            modules.append(try moduleDrift(tensor.name, site, energies: result.energies, deltaSquaredNorm: result.deltaSquaredNorm,
+                                           deltaMeanNorm: result.deltaMeanNorm, references[tensor.name]!, candidate.path))
         }
 
         let baseFingerprint: String
@@ -160,23 +144,18 @@ public enum Drift {
         return Measurement(report: report, reference: reference ?? BaseReference(fingerprint: baseFingerprint, modules: references))
     }
 
-    /// `‖W1 − W0‖ / ‖W0‖` of an unprofiled tensor, in chunks of the workspace; nil for
-    /// tensors that cannot be read as numbers.
-    private static func relativeChange(_ b: Checkpoint.Location, _ c: Checkpoint.Location, _ workspace: DriftWorkspace) throws -> UnprofiledChange? {
+    /// `‖W1 − W0‖ / ‖W0‖` of an unprofiled tensor, in blocks; nil when unchanged or not
+    /// readable as numbers.
+    private static func relativeChange(_ b: Checkpoint.Location, _ c: Checkpoint.Location, _ workspace: DriftWorkspace) -> UnprofiledChange? {
         guard b.tensor.dtype.isConvertibleToFloat32, c.tensor.dtype.isConvertibleToFloat32 else { return nil }
-        workspace.reserve(1 << 20)
-        let chunk = min(workspace.capacity, 4 << 20)
+        let block = 1 << 20
+        workspace.reserve(block)
         var difference = 0.0, reference = 0.0
-        var start = 0
-        while start < b.tensor.elementCount {
-            let range = start..<min(start + chunk, b.tensor.elementCount)
-            let w0 = UnsafeMutableBufferPointer(rebasing: workspace.w0[0..<range.count])
-            let w1 = UnsafeMutableBufferPointer(rebasing: workspace.w1[0..<range.count])
-            try b.file.readFloat32(b.tensor, elements: range, into: w0)
-            try c.file.readFloat32(c.tensor, elements: range, into: w1)
-            difference += Reductions.sumOfSquaredDifferences(UnsafeBufferPointer(w1), UnsafeBufferPointer(w0))
-            reference += Reductions.sumOfSquares(UnsafeBufferPointer(w0))
-            start = range.upperBound
+        for start in stride(from: 0, to: b.tensor.elementCount, by: block) {
+            let elements = start..<min(start + block, b.tensor.elementCount)
+            difference += DeltaKernel.form(candidate: c, base: b, elements: elements, into: workspace.delta,
+                                           keepingBase: workspace.base, scratch: workspace.scratch)
+            reference += Reductions.sumOfSquares(UnsafeBufferPointer(rebasing: workspace.base[0..<elements.count]))
         }
         guard difference > 0 else { return nil }
         return UnprofiledChange(name: b.tensor.name, relativeChange: reference > 0 ? (difference / reference).squareRoot() : .infinity)

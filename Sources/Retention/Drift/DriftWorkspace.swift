@@ -1,71 +1,73 @@
 import Linalg
 import SafeTensors
 
-/// Buffers reused across the modules of a pass, so memory is the largest module, not
-/// the model: two weight-sized F32 buffers, the `m × k` product and two vectors.
+/// Block buffers reused across the modules of a pass, so memory is a few MiB of blocks
+/// plus the `m × k` products, not a copy of the largest module.
 final class DriftWorkspace {
     private(set) var capacity = 0
-    private(set) var w0 = UnsafeMutableBufferPointer<Float>.allocate(capacity: 0)
-    private(set) var w1 = UnsafeMutableBufferPointer<Float>.allocate(capacity: 0)
-    private var product: [Float] = []
-    private var vector: [Float] = []
+    private(set) var delta = UnsafeMutableBufferPointer<Float>.allocate(capacity: 0)
+    private(set) var base = UnsafeMutableBufferPointer<Float>.allocate(capacity: 0)
+    let scratch = UnsafeMutableBufferPointer<Float>.allocate(capacity: DeltaKernel.chunk)
+    /// Target elements per row block: 1M (4 MiB of F32), small enough to stay in cache
+    /// between forming a block and multiplying it.
+    static let defaultBlockElements = 1 << 20
+    let blockElements: Int
 
-    deinit {
-        w0.deallocate()
-        w1.deallocate()
+    init(blockElements: Int = defaultBlockElements) {
+        self.blockElements = blockElements
     }
 
-    /// Makes room for `elements` per weight buffer.
+    deinit {
+        delta.deallocate()
+        base.deallocate()
+        scratch.deallocate()
+    }
+
+    /// Makes room for `elements` per block buffer.
     func reserve(_ elements: Int) {
         guard elements > capacity else { return }
-        w0.deallocate()
-        w1.deallocate()
-        w0 = .allocate(capacity: elements)
-        w1 = .allocate(capacity: elements)
+        delta.deallocate()
+        base.deallocate()
+        delta = .allocate(capacity: elements)
+        base = .allocate(capacity: elements)
         capacity = elements
     }
 
-    /// `P = W Fᵀ` (`m × k`) for `W` stored at `weights`; returns `‖P[:, i]‖²` per factor.
-    func factorEnergies(_ weights: UnsafePointer<Float>, _ geometry: ModuleGeometry, _ site: SiteProfile) -> [Double] {
-        let (m, k) = (geometry.outputs, site.rank)
-        if product.count < m * k { product = [Float](repeating: 0, count: m * k) }
-        let (w, transpose) = geometry.operand(weights)
-        site.factors.withView { f in
-            product.withUnsafeMutableBufferPointer { p in
-                BLAS.gemm(w, transpose, f, .transpose, into: MutableMatrixView(p.baseAddress!, rows: m, cols: k))
-            }
-        }
-        return Self.columnEnergies(product, rows: m, cols: k)
+    /// What one module's pass produced.
+    struct ModuleResult {
+        var energies: [Double]
+        var deltaSquaredNorm: Double
+        var deltaMeanNorm: Double
+        var reference: ModuleReference?
     }
 
-    /// `‖W μ‖` for `W` stored at `weights`.
-    func meanOutputNorm(_ weights: UnsafePointer<Float>, _ geometry: ModuleGeometry, _ site: SiteProfile) -> Double {
-        let m = geometry.outputs
-        if vector.count < m { vector = [Float](repeating: 0, count: m) }
-        let (w, transpose) = geometry.operand(weights)
-        site.mean.withUnsafeBufferPointer { mu in
-            vector.withUnsafeMutableBufferPointer { y in
-                BLAS.gemm(w, transpose, MatrixView(mu.baseAddress!, rows: geometry.inputs, cols: 1), .none,
-                          into: MutableMatrixView(y.baseAddress!, rows: m, cols: 1))
+    /// Streams one module in row blocks: `Δ`'s products when `candidate` is given, `W0`'s
+    /// (the reference) when `needsReference`.
+    func measure(candidate: Checkpoint.Location?, base b: Checkpoint.Location, geometry: ModuleGeometry,
+                 site: SiteProfile, needsReference: Bool) throws -> ModuleResult {
+        let storedRows = b.tensor.shape[0], storedColumns = b.tensor.shape[1]
+        let rowsPerBlock = max(1, blockElements / max(1, storedColumns))
+        reserve(rowsPerBlock * storedColumns)
+        var deltaProducts = ModuleProducts(geometry, rank: site.rank)
+        var referenceProducts = needsReference ? ModuleProducts(geometry, rank: site.rank) : nil
+        var deltaSquaredNorm = 0.0
+        for start in stride(from: 0, to: storedRows, by: rowsPerBlock) {
+            let rows = start..<min(start + rowsPerBlock, storedRows)
+            let elements = (rows.lowerBound * storedColumns)..<(rows.upperBound * storedColumns)
+            if let candidate {
+                let squares = DeltaKernel.form(candidate: candidate, base: b, elements: elements, into: delta,
+                                               keepingBase: needsReference ? base : nil, scratch: scratch)
+                deltaSquaredNorm += squares
+                if squares > 0 { deltaProducts.accumulate(delta.baseAddress!, rows: rows, site: site) }
+            } else if needsReference {
+                try b.file.readFloat32(b.tensor, elements: elements, into: UnsafeMutableBufferPointer(rebasing: base[0..<elements.count]))
             }
+            referenceProducts?.accumulate(base.baseAddress!, rows: rows, site: site)
         }
-        return vector.withUnsafeBufferPointer { Reductions.sumOfSquares(UnsafeBufferPointer(rebasing: $0[0..<m])) }.squareRoot()
-    }
-
-    /// Σ over rows of each column's squares, in F64.
-    static func columnEnergies(_ p: [Float], rows m: Int, cols k: Int) -> [Double] {
-        var columns = [Double](repeating: 0, count: k)
-        p.withUnsafeBufferPointer { p in
-            for r in 0..<m {
-                let row = p.baseAddress! + r * k
-                for i in 0..<k { columns[i] += Double(row[i]) * Double(row[i]) }
-            }
-        }
-        return columns
-    }
-
-    /// Converts `tensor` of `file` to F32 into `buffer` (which must hold it).
-    static func load(_ file: SafeTensorsFile, _ tensor: TensorInfo, into buffer: UnsafeMutableBufferPointer<Float>) throws {
-        try file.readFloat32(tensor, into: UnsafeMutableBufferPointer(rebasing: buffer[0..<tensor.elementCount]))
+        return ModuleResult(
+            energies: candidate == nil ? [Double](repeating: 0, count: site.rank) : deltaProducts.factorEnergies,
+            deltaSquaredNorm: deltaSquaredNorm,
+            deltaMeanNorm: candidate == nil ? 0 : deltaProducts.meanOutputNorm,
+            reference: referenceProducts.map { ModuleReference(energy: $0.factorEnergies.reduce(0, +), meanOutputNorm: $0.meanOutputNorm) })
     }
 }

@@ -69,3 +69,19 @@ import SafeTensors
         #expect(module.energy < dense, "truncation hides something at rank \(rank)")
     }
 }
+
+/// Row blocks (forced tiny here) give the same figures as one block per module.
+@Suite struct DriftBlockingTests {
+    @Test(arguments: [WeightLayout.outIn, .inOut])
+    func manySmallBlocks_matchOneBlock(layout: WeightLayout) throws {
+        let s = try DriftDenseTests.setUp(maxRank: 5, layout: layout)
+        let whole = try Drift.measure(candidate: s.candidate, base: s.base, profile: s.profile).report.modules[0]
+        for block in [1, 7, 25] {  // elements: one row per block, and blocks of a few rows
+            let blocked = try Drift.measure(candidate: s.candidate, base: s.base, profile: s.profile, reference: nil, blockElements: block).report.modules[0]
+            for (a, b) in [(blocked.energy, whole.energy), (blocked.referenceEnergy, whole.referenceEnergy), (blocked.beta, whole.beta),
+                           (blocked.energyUpper, whole.energyUpper)] {
+                #expect(abs(a - b) <= 1e-5 * abs(b), "block \(block): \(a) vs \(b)")
+            }
+        }
+    }
+}
