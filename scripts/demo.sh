@@ -13,3 +13,16 @@ for ckpt in "$out/base" "$out/run/checkpoint-100" "$out/run/checkpoint-200" "$ou
 done
 echo "\$ retaind inspect $out/run/checkpoint-200 --json"
 "$retaind" inspect "$out/run/checkpoint-200" --json
+
+# Drift of the committed tiny-Llama fixtures (made by tools/fixtures/make_tiny_llama.py
+# with a profile captured by tools/capture_profile.py): a full update, a BF16 copy of
+# it, and a LoRA adapter.
+f=Tests/Fixtures/tiny-llama
+echo
+echo "\$ retaind profile inspect $f/retain.profile.safetensors"
+"$retaind" profile inspect "$f/retain.profile.safetensors"
+for c in cand-full cand-bf16 cand-lora; do
+  echo
+  echo "\$ retaind drift --base $f/base --candidate $f/$c --profile $f/retain.profile.safetensors --top 3"
+  "$retaind" drift --base "$f/base" --candidate "$f/$c" --profile "$f/retain.profile.safetensors" --top 3
+done
