@@ -45,17 +45,18 @@ let package = Package(
             dependencies: ["Retention", "Linalg", "SafeTensors"],
             path: "Benchmarks/DriftBenchmark"
         ),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(
             name: "SafeTensorsTests",
-            dependencies: ["SafeTensors"]
+            dependencies: ["SafeTensors", "TestSupport"]
         ),
         .testTarget(
             name: "LinalgTests",
-            dependencies: ["Linalg"]
+            dependencies: ["Linalg", "TestSupport"]
         ),
         .testTarget(
             name: "RetentionTests",
-            dependencies: ["Retention"]
+            dependencies: ["Retention", "TestSupport"]
         ),
         .testTarget(
             name: "retaindTests",

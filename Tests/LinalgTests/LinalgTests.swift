@@ -1,17 +1,8 @@
 import Testing
+import TestSupport
 @testable import Linalg
 
-/// A small deterministic generator so failures reproduce.
-struct SplitMix {
-    var state: UInt64
-    mutating func next() -> Double {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        z ^= z >> 31
-        return Double(z >> 11) / Double(1 << 53) * 2 - 1
-    }
+extension SplitMix {
     mutating func matrix(_ r: Int, _ c: Int) -> Matrix<Double> {
         Matrix(rows: r, cols: c, storage: (0..<(r * c)).map { _ in next() })
     }

@@ -1,36 +1,16 @@
 import Foundation
 import Linalg
 import SafeTensors
+import TestSupport
 @testable import Retention
 
 /// Paths of the committed fixtures and the numpy reference.
 enum Fixtures {
-    static let root: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<4 { url.deleteLastPathComponent() }
-        return url.path
-    }()
-
-    static func tiny(_ name: String) -> String { root + "/Tests/Fixtures/tiny-llama/" + name }
-
-    struct Failure: Error, CustomStringConvertible { let description: String }
+    static func tiny(_ name: String) -> String { PythonScript.repositoryRoot + "/Tests/Fixtures/tiny-llama/" + name }
 
     /// Runs `tools/reference/<script>` and returns its standard output.
     static func reference(_ script: String, _ arguments: [String]) throws -> Data {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", root + "/tools/reference/" + script] + arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        let errors = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw Failure(description: "\(script) failed (needs numpy: `make test` installs it):\n" + String(decoding: errors, as: UTF8.self))
-        }
-        return data
+        try PythonScript.run("tools/reference/" + script, arguments)
     }
 
     /// A fresh temporary directory path.
@@ -39,20 +19,6 @@ enum Fixtures {
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
     }
-}
-
-/// A small deterministic generator so failures reproduce.
-struct SplitMix {
-    var state: UInt64
-    mutating func next() -> Double {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        z ^= z >> 31
-        return Double(z >> 11) / Double(1 << 53) * 2 - 1
-    }
-    mutating func floats(_ n: Int, scale: Double = 1) -> [Float] { (0..<n).map { _ in Float(next() * scale) } }
 }
 
 /// Writes a checkpoint directory of F32 tensors (config.json + model.safetensors).
