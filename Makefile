@@ -24,8 +24,8 @@ demo: build
 ## The test suite (Swift Testing; Python references for cross-checks). The Python
 ## tools' own tests need torch and skip themselves where it is not installed.
 test: setup
-	$(SWIFT) test
 	python3 -m pytest -q tools/tests
+	$(SWIFT) test
 
 ## Fuzz the safetensors header parser with libFuzzer (FUZZ_SECONDS, default 600).
 FUZZ_SECONDS ?= 600

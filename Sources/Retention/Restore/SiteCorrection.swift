@@ -1,0 +1,84 @@
+import Linalg
+
+/// The SAGE correction of one site in closed form (SPEC §4): `D = Δ − (Δ Q) M Qᵀ`.
+///
+/// `Q` is an orthonormal basis of the span of the retain (and forget) factors, held as
+/// rows (`r × d`); `M` (`r × r`) is `α A (I + γ B + α A)⁻¹` with `A = Qᵀ Ĉ_r Q`,
+/// `B = Qᵀ Ĉ_f Q` and `Ĉ = C · d / tr(C)`. This equals the dense solution
+/// `Δ (I + γĈ_f)(I + γĈ_f + αĈ_r)⁻¹` exactly (Woodbury, since both `Ĉ` live in the
+/// span of `Q`), at `O(m·d·r)` per module and without any `d × d` matrix.
+public struct SiteCorrection: Sendable {
+    /// `Qᵀ` (`r × d`), orthonormal rows, F64.
+    public let basis: Matrix<Double>
+    /// `M` (`r × r`), F64.
+    public let m: Matrix<Double>
+    public let alpha: Double
+    public let gamma: Double
+
+    /// Builds the correction for one site; `forget` nil means retain-only (`γ` unused).
+    public init(retain: SiteProfile, forget: SiteProfile?, alpha: Double, gamma: Double) throws(LinalgError) {
+        precondition(forget == nil || forget!.dimension == retain.dimension, "retain and forget profiles of one site differ in width")
+        self.alpha = alpha
+        self.gamma = forget == nil ? 0 : gamma
+        let d = retain.dimension
+        // Unit directions of both profiles, stacked; their span is the correction's support.
+        var rows = Self.unitRows(retain)
+        if let forget { rows += Self.unitRows(forget) }
+        let stacked = Matrix<Double>(rows: rows.count / d, cols: d, storage: rows)
+        // When the profiles bring d or more directions, I spans them (still exact, and
+        // only possible for small d: k ≤ 256 per profile).
+        let q = stacked.rows < d ? try LAPACK.orthonormalRows(stacked) : Matrix<Double>.identity(d)
+        basis = q
+        let a = Self.projected(retain, onto: q)
+        var system = Matrix<Double>.identity(q.rows)
+        for i in 0..<system.storage.count { system.storage[i] += alpha * a.storage[i] }
+        if let forget {
+            let b = Self.projected(forget, onto: q)
+            for i in 0..<system.storage.count { system.storage[i] += gamma * b.storage[i] }
+        }
+        var scaledA = a
+        for i in 0..<scaledA.storage.count { scaledA.storage[i] *= alpha }
+        m = try LAPACK.solveRight(system, scaledA)
+    }
+
+    /// Rank of the correction (`r`).
+    public var rank: Int { basis.rows }
+
+    /// `Q_ᵀ Ĉ Q` for a profile: `(d / tr C) · (Qᵀ Fᵀ)(F Q)`, `r × r`.
+    static func projected(_ site: SiteProfile, onto q: Matrix<Double>) -> Matrix<Double> {
+        let (r, d, k) = (q.rows, site.dimension, site.rank)
+        let f = Matrix<Double>(rows: k, cols: d, storage: site.factors.storage.map(Double.init))
+        var fq = Matrix<Double>(rows: k, cols: r)  // F Q
+        f.withView { fv in q.withView { qv in fq.withMutableView { BLAS.gemm(fv, .none, qv, .transpose, into: $0) } } }
+        var out = Matrix<Double>(rows: r, cols: r)
+        let scale = site.trace > 0 ? Double(d) / site.trace : 0
+        fq.withView { v in out.withMutableView { BLAS.gemm(v, .transpose, v, .none, into: $0, alpha: scale) } }
+        return out
+    }
+
+    /// Factor rows scaled to unit length (rows with zero energy dropped).
+    static func unitRows(_ site: SiteProfile) -> [Double] {
+        let d = site.dimension
+        var out: [Double] = []
+        for (i, lambda) in site.eigenvalues.enumerated() where lambda > 0 {
+            let s = 1 / lambda.squareRoot()
+            out += (0..<d).map { Double(site.factors.storage[i * d + $0]) * s }
+        }
+        return out
+    }
+
+    /// Applies the correction to `Δ` (`m × d`, row-major, F32) in place: `Δ ← Δ − (Δ Q) M Qᵀ`.
+    public func apply(to delta: UnsafeMutableBufferPointer<Float>, rows: Int) {
+        let (r, d) = (basis.rows, basis.cols)
+        precondition(delta.count == rows * d)
+        guard r > 0, rows > 0 else { return }
+        let q = Matrix<Float>(rows: r, cols: d, storage: basis.storage.map(Float.init))
+        let mf = Matrix<Float>(rows: r, cols: r, storage: m.storage.map(Float.init))
+        var dq = Matrix<Float>(rows: rows, cols: r)      // Δ Q
+        var dqm = Matrix<Float>(rows: rows, cols: r)     // (Δ Q) M
+        let view = MutableMatrixView(delta.baseAddress!, rows: rows, cols: d)
+        q.withView { qv in dq.withMutableView { BLAS.gemm(view.readOnly, .none, qv, .transpose, into: $0) } }
+        dq.withView { v in mf.withView { mv in dqm.withMutableView { BLAS.gemm(v, .none, mv, .none, into: $0) } } }
+        dqm.withView { v in q.withView { qv in BLAS.gemm(v, .none, qv, .none, into: view, alpha: -1, beta: 1) } }
+    }
+}
