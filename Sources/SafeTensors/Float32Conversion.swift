@@ -78,3 +78,27 @@ public enum Float32Conversion {
         return bits | sign
     }
 }
+
+extension Float32Conversion {
+    /// Narrows F32 `values` to `dtype` (F32, BF16 or F16; round to nearest even) into
+    /// `output` (`values.count * dtype.size` bytes), as written checkpoints store them.
+    public static func narrow(_ values: UnsafeBufferPointer<Float>, to dtype: DType, into output: UnsafeMutableRawBufferPointer) {
+        precondition(output.count == values.count * dtype.size, "output size does not match")
+        guard values.count > 0, let src = values.baseAddress, let dst = output.baseAddress else { return }
+        switch dtype {
+        case .f32:
+            dst.copyMemory(from: src, byteCount: output.count)
+        case .bf16:
+            let out = dst.bindMemory(to: UInt16.self, capacity: values.count)
+            for i in 0..<values.count {
+                let u = src[i].bitPattern
+                out[i] = src[i].isNaN ? UInt16(u >> 16) | 0x40 : UInt16(truncatingIfNeeded: (u &+ 0x7FFF &+ ((u >> 16) & 1)) >> 16)
+            }
+        case .f16:
+            let out = dst.bindMemory(to: UInt16.self, capacity: values.count)
+            for i in 0..<values.count { out[i] = Float16(src[i]).bitPattern }
+        default:
+            preconditionFailure("\(dtype.rawValue) is not an output float type")
+        }
+    }
+}

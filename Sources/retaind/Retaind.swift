@@ -13,6 +13,6 @@ struct Retaind: ParsableCommand {
             64 bad usage.
             """,
         version: version,
-        subcommands: [InspectCommand.self, DriftCommand.self, ProfileCommand.self]
+        subcommands: [InspectCommand.self, DriftCommand.self, RestoreCommand.self, ProfileCommand.self]
     )
 }

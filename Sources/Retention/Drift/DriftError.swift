@@ -21,6 +21,8 @@ public struct DriftError: Error, Sendable, Equatable, CustomStringConvertible {
         case unsupportedDType(name: String, dtype: DType)
         case infiniteDrift(module: String)
         case adapterTargetShape(name: String, base: [Int], adapter: [Int])
+        case forgetProfileMismatch(module: String, detail: String)
+        case output(SafeTensorsError)
         case checkpoint(CheckpointError)
         case file(SafeTensorsError)
         case linalg(LinalgError)
@@ -56,6 +58,10 @@ extension DriftError.Reason {
             return "module \"\(module)\" has zero output on the retain profile (R = 0) but changed: its drift is infinite"
         case .adapterTargetShape(let name, let base, let adapter):
             return "the adapter's update of \"\(name)\" is \(shape(adapter)) but the base weight is \(shape(base))"
+        case .forgetProfileMismatch(let module, let detail):
+            return "the forget profile does not fit module \"\(module)\": \(detail); capture both profiles on the same base"
+        case .output(let error):
+            return "writing the restored checkpoint failed: \(error.description); nothing was published"
         case .checkpoint(let error): return error.reason.message
         case .file(let error): return error.description
         case .linalg(let error): return error.description

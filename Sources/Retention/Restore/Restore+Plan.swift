@@ -1,0 +1,116 @@
+import Linalg
+import SafeTensors
+
+extension Restore {
+    /// Everything a restore pass needs per module, prepared once: geometry, sites and the
+    /// site corrections.
+    struct Plan {
+        struct Module {
+            let geometry: ModuleGeometry
+            let retain: SiteProfile
+            let forget: SiteProfile?
+            let correction: SiteCorrection
+        }
+
+        /// Energies summed over a pass, per module.
+        struct Figures {
+            var outcomes: [String: ModuleRestorer.Outcome] = [:]
+
+            /// Checkpoint-level figures (SPEC §4) and per-module rows in `modules` order.
+            func finished(modules: [String], before: DriftReport) -> (driftAfter: Double, forgetKept: Double?, updateKept: Double, modules: [ModuleRestore]) {
+                var rows: [ModuleRestore] = []
+                var squares = 0.0, writtenNorm = 0.0, deltaNorm = 0.0, forgetAfter = 0.0, forgetBefore = 0.0
+                let beforeByName = Dictionary(uniqueKeysWithValues: before.modules.map { ($0.name, $0) })
+                var hasForget = false
+                for name in modules {
+                    let o = outcomes[name]!, b = beforeByName[name]!
+                    let rhoAfter = b.referenceEnergy > 0 ? (o.retainEnergyAfter / b.referenceEnergy).squareRoot() : 0
+                    squares += rhoAfter * rhoAfter
+                    writtenNorm += o.writtenSquaredNorm
+                    deltaNorm += o.deltaSquaredNorm
+                    forgetAfter += o.forgetEnergyAfter
+                    forgetBefore += o.forgetEnergyBefore
+                    hasForget = hasForget || o.forgetEnergyBefore > 0
+                    rows.append(ModuleRestore(
+                        name: name, site: b.site, rho: b.rho, rhoAfter: rhoAfter,
+                        updateKept: o.deltaSquaredNorm > 0 ? (o.writtenSquaredNorm / o.deltaSquaredNorm).squareRoot() : 1,
+                        forgetKept: o.forgetEnergyBefore > 0 ? (o.forgetEnergyAfter / o.forgetEnergyBefore).squareRoot() : nil))
+                }
+                return ((squares / Double(max(1, modules.count))).squareRoot(),
+                        hasForget ? (forgetAfter / forgetBefore).squareRoot() : nil,
+                        deltaNorm > 0 ? (writtenNorm / deltaNorm).squareRoot() : 1, rows)
+            }
+        }
+
+        let candidate: Checkpoint
+        let base: Checkpoint
+        let modules: [String: Module]
+        let moduleOrder: [String]
+        /// The candidate's dtype of each profiled weight.
+        let sourceDTypes: [String: DType]
+        let restorer = ModuleRestorer()
+
+        init(candidate: Checkpoint, base: Checkpoint, retain: RetainProfile, forget: RetainProfile?, options: RestoreOptions,
+             baseFingerprint: String) throws {
+            if let forget, forget.baseFingerprint != baseFingerprint {
+                throw DriftError(checkpoint: base.path, reason: .profileForAnotherBase(profile: forget.baseFingerprint, base: baseFingerprint))
+            }
+            var corrections: [String: SiteCorrection] = [:]
+            var modules: [String: Module] = [:]
+            var dtypes: [String: DType] = [:]
+            for name in retain.moduleNames {
+                let profiled = retain.modules[name]!
+                let site = retain.sites[profiled.site]!
+                var forgetSite: SiteProfile? = nil
+                if let forget {
+                    guard let f = forget.site(of: name) else {
+                        throw DriftError(checkpoint: base.path, reason: .forgetProfileMismatch(module: name, detail: "it is not in the forget profile"))
+                    }
+                    guard f.dimension == site.dimension else {
+                        throw DriftError(checkpoint: base.path, reason: .forgetProfileMismatch(module: name, detail: "its forget site has width \(f.dimension), not \(site.dimension)"))
+                    }
+                    forgetSite = f
+                }
+                let key = profiled.site + "|" + (forgetSite?.name ?? "")
+                if corrections[key] == nil {
+                    corrections[key] = try SiteCorrection(retain: site, forget: forgetSite, alpha: options.alpha, gamma: options.gamma)
+                }
+                let tensor = candidate.location(of: name)!.tensor
+                let geometry = try ModuleGeometry(module: profiled, tensor: tensor, site: site, checkpoint: candidate.path)
+                modules[name] = Module(geometry: geometry, retain: site, forget: forgetSite, correction: corrections[key]!)
+                dtypes[name] = tensor.dtype
+            }
+            self.candidate = candidate
+            self.base = base
+            self.modules = modules
+            self.moduleOrder = retain.moduleNames
+            self.sourceDTypes = dtypes
+        }
+
+        /// `drift_after` of the whole checkpoint for `dtypes`, without writing (for `auto`).
+        func driftAfter(dtypes: [String: DType], reference: BaseReference) throws -> Double {
+            var figures: Figures? = nil
+            for name in moduleOrder {
+                try restoreModule(name, dtype: dtypes[name]!, reference: reference, writer: nil, into: &figures)
+            }
+            let squares = figures!.outcomes.map { name, o -> Double in
+                let r = reference.modules[name]!.energy
+                return r > 0 ? o.retainEnergyAfter / r : 0
+            }
+            return (squares.reduce(0, +) / Double(max(1, squares.count))).squareRoot()
+        }
+
+        /// Restores one module, appending its bytes to `writer` when given.
+        func restoreModule(_ name: String, dtype: DType, reference: BaseReference, writer: SafeTensorsWriter?,
+                           into figures: inout Figures?) throws {
+            let module = modules[name]!
+            let c = candidate.location(of: name)!, b = base.location(of: name)!
+            let outcome = try restorer.restore(candidate: c, base: b, geometry: module.geometry, retain: module.retain,
+                                               forget: module.forget, correction: module.correction, dtype: dtype, writer: writer)
+            c.file.release(c.tensor)
+            b.file.release(b.tensor)
+            if figures == nil { figures = Figures() }
+            figures!.outcomes[name] = outcome
+        }
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+import Linalg
+import SafeTensors
+
+/// SPEC §4: writes a restored checkpoint whose update no longer moves retain activations,
+/// keeping the forgetting carrier, and reports figures measured on what was written.
+public enum Restore {
+    /// Restores a full or sharded `candidate` into `destination` (which must not exist),
+    /// in the candidate's layout, atomically: built beside the destination, fsynced,
+    /// renamed into place. Nothing is left at `destination` when it throws.
+    public static func run(candidate: Checkpoint, base: Checkpoint, retain: RetainProfile, forget: RetainProfile?,
+                           options: RestoreOptions, destination: String, reference: BaseReference? = nil,
+                           version: String = "dev") throws -> RestoreReport {
+        let before = try Drift.measure(candidate: candidate, base: base, profile: retain, reference: reference)
+        guard candidate.adapter == nil else {
+            throw DriftError(checkpoint: candidate.path, reason: .forgetProfileMismatch(module: "(adapter)", detail: "LoRA restore is not implemented yet; merge the adapter and restore the merged checkpoint"))
+        }
+        let plan = try Plan(candidate: candidate, base: base, retain: retain, forget: forget, options: options,
+                            baseFingerprint: before.reference.fingerprint)
+        // auto: measure both roundings first (no writing), then write the chosen one.
+        var dtypes = plan.sourceDTypes
+        var reason: String? = nil
+        if options.outputDType == .float32 {
+            dtypes = dtypes.mapValues { _ in .f32 }
+        } else if options.outputDType == .auto, dtypes.values.contains(where: { $0 != .f32 }) {
+            let rounded = try plan.driftAfter(dtypes: dtypes, reference: before.reference)
+            let exact = try plan.driftAfter(dtypes: dtypes.mapValues { _ in .f32 }, reference: before.reference)
+            if rounded > 1.5 * exact {
+                reason = String(format: "rounding to %@ left drift_after at %.3g, above 1.5× its unrounded %.3g",
+                                Set(dtypes.values).map(\.rawValue).sorted().joined(separator: "/"), rounded, exact)
+                dtypes = dtypes.mapValues { _ in .f32 }
+            }
+        }
+
+        AtomicDirectory.removeStaleTemporaries(for: destination)
+        let output: AtomicDirectory
+        do { output = try AtomicDirectory(destination: destination) } catch { throw DriftError(checkpoint: candidate.path, reason: .output(error)) }
+        do {
+            let shardPlan = ShardPlan.mirroring(candidate) { dtypes[$0.name] ?? $0.dtype }
+            var figures: Plan.Figures? = nil
+            try CheckpointWriter.write(shardPlan, into: output, metadata: ["format": "pt"]) { spec, writer in
+                if dtypes[spec.name] != nil {
+                    try plan.restoreModule(spec.name, dtype: spec.dtype, reference: before.reference, writer: writer, into: &figures)
+                } else {
+                    let location = candidate.location(of: spec.name)!
+                    try writer.append(location.file.data(of: location.tensor))
+                    location.file.release(location.tensor)
+                }
+            }
+            let final = figures!.finished(modules: plan.moduleOrder, before: before.report)
+            try copySmallFiles(from: candidate, into: output)
+            let outputDType = Set(dtypes.values).map(\.rawValue).sorted().joined(separator: "/")
+            var warnings: [String] = []
+            if final.updateKept > options.maxUpdateGain {
+                warnings.append(String(format: "update_kept is %.2f, above max_update_gain %.2f: the restore enlarged the update to keep the forget carrier where retain and forget directions overlap", final.updateKept, options.maxUpdateGain))
+            }
+            if forget == nil {
+                warnings.append("no forget profile: the restore also cancels much of the forgetting; capture a forget profile to keep it")
+            }
+            let report = RestoreReport(
+                path: destination, source: candidate.path, fingerprint: before.report.fingerprint,
+                baseFingerprint: before.reference.fingerprint, alpha: options.alpha, gamma: forget == nil ? 0 : options.gamma,
+                outputDType: outputDType, outputDTypeReason: reason, drift: before.report.drift, driftAfter: final.driftAfter,
+                forgetKept: final.forgetKept, updateKept: final.updateKept, modules: final.modules, warnings: warnings + before.report.warnings)
+            try output.writeFile("retaind.json", contents: provenance(report, retain: retain, forget: forget, version: version))
+            try output.publish()
+            return report
+        } catch {
+            output.abandon()
+            if let e = error as? SafeTensorsError { throw DriftError(checkpoint: candidate.path, reason: .output(e)) }
+            throw error
+        }
+    }
+
+    /// Files beside the weights that a loader needs (config, tokenizer, generation config):
+    /// regular files up to 64 MiB, except weight files, the index and provenance.
+    static func copySmallFiles(from candidate: Checkpoint, into output: AtomicDirectory) throws {
+        guard candidate.layout != .file else { return }
+        let weightFiles = Set(candidate.files.map { ($0.path as NSString).lastPathComponent })
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: candidate.path)) ?? []
+        for name in names.sorted() where !weightFiles.contains(name) && name != "model.safetensors.index.json" && name != "retaind.json" && !name.hasPrefix(".") {
+            let path = candidate.path + "/" + name
+            guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+                  attributes[.type] as? FileAttributeType == .typeRegular,
+                  let size = attributes[.size] as? Int, size <= 64 << 20 else { continue }
+            try output.copyFile(from: path, as: name)
+        }
+    }
+
+    /// `retaind.json`: where the restored checkpoint came from and how it was made.
+    static func provenance(_ report: RestoreReport, retain: RetainProfile, forget: RetainProfile?, version: String) throws -> String {
+        struct Provenance: Encodable {
+            let source_path: String
+            let source_fingerprint: String
+            let base_fingerprint: String
+            let retain_profile_proxy: String
+            let forget_profile_proxy: String?
+            let alpha: Double
+            let gamma: Double
+            let mode: String
+            let drift: Double
+            let drift_after: Double
+            let forget_kept: Double?
+            let update_kept: Double
+            let output_dtype: String
+            let output_dtype_reason: String?
+            let retaind_version: String
+            let time: String
+        }
+        let value = Provenance(
+            source_path: report.source, source_fingerprint: report.fingerprint, base_fingerprint: report.baseFingerprint,
+            retain_profile_proxy: retain.proxyFingerprint, forget_profile_proxy: forget?.proxyFingerprint,
+            alpha: report.alpha, gamma: report.gamma, mode: "alpha", drift: report.drift, drift_after: report.driftAfter,
+            forget_kept: report.forgetKept, update_kept: report.updateKept, output_dtype: report.outputDType,
+            output_dtype_reason: report.outputDTypeReason, retaind_version: version,
+            time: ISO8601DateFormatter().string(from: Date()))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self) + "\n"
+    }
+}

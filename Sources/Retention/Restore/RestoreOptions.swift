@@ -1,0 +1,28 @@
+/// How a restore runs (SPEC §4).
+public struct RestoreOptions: Sendable {
+    /// Which dtype restored weights are written in.
+    public enum OutputDType: String, Sendable, Codable, CaseIterable {
+        /// The candidate's dtype, unless rounding leaves `drift_after` above 1.5× its
+        /// unrounded value; then F32.
+        case auto
+        /// Always the candidate's dtype.
+        case source
+        /// Always F32.
+        case float32
+    }
+
+    /// Strength of the retain penalty.
+    public var alpha: Double
+    /// Strength of the forget-carrier preservation (used with a forget profile).
+    public var gamma: Double
+    public var outputDType: OutputDType
+    /// `update_kept` above this draws a warning.
+    public var maxUpdateGain: Double
+
+    public init(alpha: Double = 10, gamma: Double = 10, outputDType: OutputDType = .auto, maxUpdateGain: Double = 4) {
+        self.alpha = alpha
+        self.gamma = gamma
+        self.outputDType = outputDType
+        self.maxUpdateGain = maxUpdateGain
+    }
+}
