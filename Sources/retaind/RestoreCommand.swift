@@ -51,6 +51,9 @@ struct RestoreCommand: ParsableCommand {
     func run() throws {
         if let warning = BLAS.slowKernelWarning { Output.error("warning: \(warning)") }
         BLAS.reserveCoreForStreaming()
+        // A file size limit (ulimit -f) must be a clean write error, not a signal that
+        // kills the process mid-output.
+        signal(SIGXFSZ, SIG_IGN)
         let report: RestoreReport
         do {
             let retain = try RetainProfile.read(profile)
