@@ -76,6 +76,12 @@ struct LoRAFactors {
         scale = Float(module.scale)
     }
 
+    init(a: Matrix<Float>, b: Matrix<Float>, scale: Float) {
+        self.a = a
+        self.b = b
+        self.scale = scale
+    }
+
     /// `‖ΔW‖² = s² Σᵢⱼ (BᵀB)ᵢⱼ (AAᵀ)ᵢⱼ`.
     var squaredNorm: Double {
         let r = a.rows

@@ -16,6 +16,8 @@ extension Restore {
         struct Figures {
             var outcomes: [String: ModuleRestorer.Outcome] = [:]
 
+            init() {}
+
             /// Checkpoint-level figures (SPEC §4) and per-module rows in `modules` order.
             func finished(modules: [String], before: DriftReport) -> (driftAfter: Double, forgetKept: Double?, updateKept: Double, modules: [ModuleRestore]) {
                 var rows: [ModuleRestore] = []
@@ -75,10 +77,10 @@ extension Restore {
                 if corrections[key] == nil {
                     corrections[key] = try SiteCorrection(retain: site, forget: forgetSite, alpha: options.alpha, gamma: options.gamma)
                 }
-                let tensor = candidate.location(of: name)!.tensor
-                let geometry = try ModuleGeometry(module: profiled, tensor: tensor, site: site, checkpoint: candidate.path)
+                let tensor = base.location(of: name)!.tensor
+                let geometry = try ModuleGeometry(module: profiled, tensor: tensor, site: site, checkpoint: base.path)
                 modules[name] = Module(geometry: geometry, retain: site, forget: forgetSite, correction: corrections[key]!)
-                dtypes[name] = tensor.dtype
+                dtypes[name] = candidate.location(of: name)?.tensor.dtype ?? tensor.dtype
             }
             self.candidate = candidate
             self.base = base

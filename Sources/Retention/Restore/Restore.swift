@@ -12,8 +12,9 @@ public enum Restore {
                            options: RestoreOptions, destination: String, reference: BaseReference? = nil,
                            version: String = "dev") throws -> RestoreReport {
         let before = try Drift.measure(candidate: candidate, base: base, profile: retain, reference: reference)
-        guard candidate.adapter == nil else {
-            throw DriftError(checkpoint: candidate.path, reason: .forgetProfileMismatch(module: "(adapter)", detail: "LoRA restore is not implemented yet; merge the adapter and restore the merged checkpoint"))
+        if candidate.adapter != nil {
+            return try runAdapter(candidate: candidate, base: base, retain: retain, forget: forget, options: options,
+                                  destination: destination, before: before, version: version)
         }
         let plan = try Plan(candidate: candidate, base: base, retain: retain, forget: forget, options: options,
                             baseFingerprint: before.reference.fingerprint)
@@ -47,29 +48,37 @@ public enum Restore {
                     location.file.release(location.tensor)
                 }
             }
-            let final = figures!.finished(modules: plan.moduleOrder, before: before.report)
-            try copySmallFiles(from: candidate, into: output)
-            let outputDType = Set(dtypes.values).map(\.rawValue).sorted().joined(separator: "/")
-            var warnings: [String] = []
-            if final.updateKept > options.maxUpdateGain {
-                warnings.append(String(format: "update_kept is %.2f, above max_update_gain %.2f: the restore enlarged the update to keep the forget carrier where retain and forget directions overlap", final.updateKept, options.maxUpdateGain))
-            }
-            if forget == nil {
-                warnings.append("no forget profile: the restore also cancels much of the forgetting; capture a forget profile to keep it")
-            }
-            let report = RestoreReport(
-                path: destination, source: candidate.path, fingerprint: before.report.fingerprint,
-                baseFingerprint: before.reference.fingerprint, alpha: options.alpha, gamma: forget == nil ? 0 : options.gamma,
-                outputDType: outputDType, outputDTypeReason: reason, drift: before.report.drift, driftAfter: final.driftAfter,
-                forgetKept: final.forgetKept, updateKept: final.updateKept, modules: final.modules, warnings: warnings + before.report.warnings)
-            try output.writeFile("retaind.json", contents: provenance(report, retain: retain, forget: forget, version: version))
-            try output.publish()
-            return report
+            return try finish(figures!, plan: plan, dtypes: dtypes, reason: reason, candidate: candidate, retain: retain, forget: forget,
+                              options: options, output: output, before: before, version: version)
         } catch {
             output.abandon()
             if let e = error as? SafeTensorsError { throw DriftError(checkpoint: candidate.path, reason: .output(e)) }
             throw error
         }
+    }
+
+    /// Copies the small files, writes the report and provenance, and publishes the output.
+    static func finish(_ figures: Plan.Figures, plan: Plan, dtypes: [String: DType], reason: String?, candidate: Checkpoint,
+                       retain: RetainProfile, forget: RetainProfile?, options: RestoreOptions, output: AtomicDirectory,
+                       before: Drift.Measurement, version: String) throws -> RestoreReport {
+        let final = figures.finished(modules: plan.moduleOrder, before: before.report)
+        try copySmallFiles(from: candidate, into: output)
+        let outputDType = Set(dtypes.values).map(\.rawValue).sorted().joined(separator: "/")
+        var warnings: [String] = []
+        if final.updateKept > options.maxUpdateGain {
+            warnings.append(String(format: "update_kept is %.2f, above max_update_gain %.2f: the restore enlarged the update to keep the forget carrier where retain and forget directions overlap", final.updateKept, options.maxUpdateGain))
+        }
+        if forget == nil {
+            warnings.append("no forget profile: the restore also cancels much of the forgetting; capture a forget profile to keep it")
+        }
+        let report = RestoreReport(
+            path: output.destination, source: candidate.path, fingerprint: before.report.fingerprint,
+            baseFingerprint: before.reference.fingerprint, alpha: options.alpha, gamma: forget == nil ? 0 : options.gamma,
+            outputDType: outputDType, outputDTypeReason: reason, drift: before.report.drift, driftAfter: final.driftAfter,
+            forgetKept: final.forgetKept, updateKept: final.updateKept, modules: final.modules, warnings: warnings + before.report.warnings)
+        try output.writeFile("retaind.json", contents: provenance(report, retain: retain, forget: forget, version: version))
+        try output.publish()
+        return report
     }
 
     /// Files beside the weights that a loader needs (config, tokenizer, generation config):

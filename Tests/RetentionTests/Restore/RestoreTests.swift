@@ -121,3 +121,32 @@ import SafeTensors
         #expect(try FileManager.default.contentsOfDirectory(atPath: destination) == ["mine.txt"])
     }
 }
+
+/// LoRA in, LoRA out: the same correction as restoring the merged update.
+@Suite(.serialized) struct AdapterRestoreTests {
+    @Test func loraRestore_equalsFullRestoreOfTheMergedUpdate() throws {
+        let lora = try RestoreTests.restore("cand-lora", alpha: 10)
+        let merged = try RestoreTests.restore("cand-lora-merged", alpha: 10)
+        #expect(RestoreTests.close(lora.driftAfter, merged.driftAfter, 1e-3), "\(lora.driftAfter) vs \(merged.driftAfter)")
+        #expect(RestoreTests.close(lora.forgetKept!, merged.forgetKept!, 1e-3))
+        let restoredAdapter = try Checkpoint.open(lora.path)
+        #expect(restoredAdapter.layout == .lora)
+        let adapter = try #require(restoredAdapter.adapter)
+        let base = try Checkpoint.open(RestoreTests.base), full = try Checkpoint.open(merged.path)
+        for module in adapter.modules {
+            let delta = try adapter.delta(of: module)
+            let w0 = try base.location(of: module.weightName)!.file.float32Array(base.location(of: module.weightName)!.tensor)
+            let wFull = try full.location(of: module.weightName)!.file.float32Array(full.location(of: module.weightName)!.tensor)
+            let scale = delta.map(abs).max()!
+            let worst = zip(zip(w0, delta).map { $0 + $1 }, wFull).map { abs($0 - $1) }.max()!
+            #expect(worst <= 1e-4 * scale, "\(module.weightName): \(worst) vs update scale \(scale)")
+        }
+        // Only A changed: B and the config are the candidate's.
+        let original = try Checkpoint.open(Fixtures.tiny("cand-lora")).adapter!
+        for (m, o) in zip(adapter.modules, original.modules) {
+            #expect(try adapter.file.float32Array(m.b) == original.file.float32Array(o.b))
+            #expect(m.rank == o.rank && m.scale == o.scale)
+        }
+        #expect(FileManager.default.fileExists(atPath: lora.path + "/adapter_config.json"))
+    }
+}
