@@ -31,6 +31,9 @@ struct RestoreCommand: ParsableCommand {
     @Option(help: "Strength of the retain penalty.")
     var alpha: Double = 10
 
+    @Option(help: "Instead of --alpha: the smallest α whose drift_after is at most this.")
+    var targetDrift: Double?
+
     @Option(help: "Strength of forget-carrier preservation (with --forget-profile).")
     var gamma: Double = 10
 
@@ -46,6 +49,7 @@ struct RestoreCommand: ParsableCommand {
     func validate() throws {
         guard alpha > 0, alpha.isFinite else { throw ValidationError("--alpha must be a positive number") }
         guard gamma >= 0, gamma.isFinite else { throw ValidationError("--gamma must be zero or positive") }
+        if let targetDrift, !(targetDrift >= 0 && targetDrift.isFinite) { throw ValidationError("--target-drift must be zero or positive") }
     }
 
     func run() throws {
@@ -59,7 +63,7 @@ struct RestoreCommand: ParsableCommand {
             let retain = try RetainProfile.read(profile)
             let forget = try forgetProfile.map { path throws(ProfileError) in try RetainProfile.read(path) }
             report = try Restore.run(candidate: Checkpoint.open(candidate), base: Checkpoint.open(base), retain: retain, forget: forget,
-                                     options: RestoreOptions(alpha: alpha, gamma: gamma, outputDType: outputDtype),
+                                     options: RestoreOptions(alpha: alpha, targetDrift: targetDrift, gamma: gamma, outputDType: outputDtype),
                                      destination: out, version: Retaind.version)
         } catch {
             Output.error("error: \(error)")
@@ -72,7 +76,7 @@ struct RestoreCommand: ParsableCommand {
         func f(_ x: Double) -> String { String(format: "%.6g", x) }
         print("restored     \(report.path)")
         print("from         \(report.source)  (\(report.fingerprint.prefix(12)))")
-        print("alpha/gamma  \(f(report.alpha)) / \(f(report.gamma))")
+        print("alpha/gamma  \(f(report.alpha)) / \(f(report.gamma))\(report.targetDrift.map { "  (searched for target_drift \(f($0)))" } ?? "")")
         print("drift        \(f(report.drift)) → \(f(report.driftAfter))")
         if let kept = report.forgetKept { print("forget_kept  \(f(kept))") }
         print("update_kept  \(f(report.updateKept))")

@@ -5,7 +5,8 @@ import SafeTensors
 /// output is an adapter of the same rank that PEFT loads as before.
 extension Restore {
     static func runAdapter(candidate: Checkpoint, base: Checkpoint, retain: RetainProfile, forget: RetainProfile?,
-                           options: RestoreOptions, destination: String, before: Drift.Measurement, version: String) throws -> RestoreReport {
+                           options: RestoreOptions, destination: String, before: Drift.Measurement, version: String,
+                           warnings: [String]) throws -> RestoreReport {
         let adapter = candidate.adapter!
         let plan = try Plan(candidate: candidate, base: base, retain: retain, forget: forget, options: options,
                             baseFingerprint: before.reference.fingerprint)
@@ -72,7 +73,7 @@ extension Restore {
                 }
             }
             return try finish(figures(dtypes), plan: plan, dtypes: dtypes, reason: reason, candidate: candidate, retain: retain,
-                              forget: forget, options: options, output: output, before: before, version: version)
+                              forget: forget, options: options, output: output, before: before, version: version, warnings: warnings)
         } catch {
             output.abandon()
             if let e = error as? SafeTensorsError { throw DriftError(checkpoint: candidate.path, reason: .output(e)) }

@@ -9,6 +9,8 @@ extension Restore {
             let geometry: ModuleGeometry
             let retain: SiteProfile
             let forget: SiteProfile?
+            /// Key of the module's (retain site, forget site) pair in `bases`.
+            let key: String
             let correction: SiteCorrection
         }
 
@@ -47,6 +49,8 @@ extension Restore {
         let candidate: Checkpoint
         let base: Checkpoint
         let modules: [String: Module]
+        /// The α-independent part of each site pair's correction.
+        let bases: [String: SiteCorrection.Basis]
         let moduleOrder: [String]
         /// The candidate's dtype of each profiled weight.
         let sourceDTypes: [String: DType]
@@ -57,6 +61,7 @@ extension Restore {
             if let forget, forget.baseFingerprint != baseFingerprint {
                 throw DriftError(checkpoint: base.path, reason: .profileForAnotherBase(profile: forget.baseFingerprint, base: baseFingerprint))
             }
+            var bases: [String: SiteCorrection.Basis] = [:]
             var corrections: [String: SiteCorrection] = [:]
             var modules: [String: Module] = [:]
             var dtypes: [String: DType] = [:]
@@ -74,17 +79,19 @@ extension Restore {
                     forgetSite = f
                 }
                 let key = profiled.site + "|" + (forgetSite?.name ?? "")
-                if corrections[key] == nil {
-                    corrections[key] = try SiteCorrection(retain: site, forget: forgetSite, alpha: options.alpha, gamma: options.gamma)
+                if bases[key] == nil {
+                    bases[key] = try SiteCorrection.Basis(retain: site, forget: forgetSite)
+                    corrections[key] = try SiteCorrection(basis: bases[key]!, alpha: options.alpha, gamma: options.gamma)
                 }
                 let tensor = base.location(of: name)!.tensor
                 let geometry = try ModuleGeometry(module: profiled, tensor: tensor, site: site, checkpoint: base.path)
-                modules[name] = Module(geometry: geometry, retain: site, forget: forgetSite, correction: corrections[key]!)
+                modules[name] = Module(geometry: geometry, retain: site, forget: forgetSite, key: key, correction: corrections[key]!)
                 dtypes[name] = candidate.location(of: name)?.tensor.dtype ?? tensor.dtype
             }
             self.candidate = candidate
             self.base = base
             self.modules = modules
+            self.bases = bases
             self.moduleOrder = retain.moduleNames
             self.sourceDTypes = dtypes
         }

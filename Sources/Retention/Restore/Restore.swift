@@ -12,9 +12,20 @@ public enum Restore {
                            options: RestoreOptions, destination: String, reference: BaseReference? = nil,
                            version: String = "dev") throws -> RestoreReport {
         let before = try Drift.measure(candidate: candidate, base: base, profile: retain, reference: reference)
+        var options = options
+        var warnings: [String] = []
+        if let target = options.targetDrift {
+            let search = try Plan(candidate: candidate, base: base, retain: retain, forget: forget, options: options,
+                                  baseFingerprint: before.reference.fingerprint)
+            let found = try alphaForTarget(target, plan: search, gamma: options.gamma, reference: before.reference)
+            options.alpha = found.alpha
+            if !found.reachable {
+                warnings.append(String(format: "target_drift %.3g is not reachable with α ≤ 1e6; restored with α = 1e6", target))
+            }
+        }
         if candidate.adapter != nil {
             return try runAdapter(candidate: candidate, base: base, retain: retain, forget: forget, options: options,
-                                  destination: destination, before: before, version: version)
+                                  destination: destination, before: before, version: version, warnings: warnings)
         }
         let plan = try Plan(candidate: candidate, base: base, retain: retain, forget: forget, options: options,
                             baseFingerprint: before.reference.fingerprint)
@@ -49,7 +60,7 @@ public enum Restore {
                 }
             }
             return try finish(figures!, plan: plan, dtypes: dtypes, reason: reason, candidate: candidate, retain: retain, forget: forget,
-                              options: options, output: output, before: before, version: version)
+                              options: options, output: output, before: before, version: version, warnings: warnings)
         } catch {
             output.abandon()
             if let e = error as? SafeTensorsError { throw DriftError(checkpoint: candidate.path, reason: .output(e)) }
@@ -60,11 +71,11 @@ public enum Restore {
     /// Copies the small files, writes the report and provenance, and publishes the output.
     static func finish(_ figures: Plan.Figures, plan: Plan, dtypes: [String: DType], reason: String?, candidate: Checkpoint,
                        retain: RetainProfile, forget: RetainProfile?, options: RestoreOptions, output: AtomicDirectory,
-                       before: Drift.Measurement, version: String) throws -> RestoreReport {
+                       before: Drift.Measurement, version: String, warnings: [String]) throws -> RestoreReport {
         let final = figures.finished(modules: plan.moduleOrder, before: before.report)
         try copySmallFiles(from: candidate, into: output)
         let outputDType = Set(dtypes.values).map(\.rawValue).sorted().joined(separator: "/")
-        var warnings: [String] = []
+        var warnings = warnings
         if final.updateKept > options.maxUpdateGain {
             warnings.append(String(format: "update_kept is %.2f, above max_update_gain %.2f: the restore enlarged the update to keep the forget carrier where retain and forget directions overlap", final.updateKept, options.maxUpdateGain))
         }
@@ -74,7 +85,7 @@ public enum Restore {
         let report = RestoreReport(
             path: output.destination, source: candidate.path, fingerprint: before.report.fingerprint,
             baseFingerprint: before.reference.fingerprint, alpha: options.alpha, gamma: forget == nil ? 0 : options.gamma,
-            outputDType: outputDType, outputDTypeReason: reason, drift: before.report.drift, driftAfter: final.driftAfter,
+            mode: options.targetDrift == nil ? "alpha" : "target_drift", targetDrift: options.targetDrift, outputDType: outputDType, outputDTypeReason: reason, drift: before.report.drift, driftAfter: final.driftAfter,
             forgetKept: final.forgetKept, updateKept: final.updateKept, modules: final.modules, warnings: warnings + before.report.warnings)
         try output.writeFile("retaind.json", contents: provenance(report, retain: retain, forget: forget, version: version))
         try output.publish()
@@ -119,7 +130,7 @@ public enum Restore {
         let value = Provenance(
             source_path: report.source, source_fingerprint: report.fingerprint, base_fingerprint: report.baseFingerprint,
             retain_profile_proxy: retain.proxyFingerprint, forget_profile_proxy: forget?.proxyFingerprint,
-            alpha: report.alpha, gamma: report.gamma, mode: "alpha", drift: report.drift, drift_after: report.driftAfter,
+            alpha: report.alpha, gamma: report.gamma, mode: report.mode, drift: report.drift, drift_after: report.driftAfter,
             forget_kept: report.forgetKept, update_kept: report.updateKept, output_dtype: report.outputDType,
             output_dtype_reason: report.outputDTypeReason, retaind_version: version,
             time: ISO8601DateFormatter().string(from: Date()))

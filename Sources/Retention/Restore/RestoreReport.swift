@@ -29,6 +29,9 @@ public struct RestoreReport: Sendable, Codable {
     public let baseFingerprint: String
     public let alpha: Double
     public let gamma: Double
+    /// `alpha` (given) or `target_drift` (α searched for `targetDrift`).
+    public let mode: String
+    public let targetDrift: Double?
     /// The dtype restored weights were written in, and why when `auto` chose F32.
     public let outputDType: String
     public let outputDTypeReason: String?
@@ -40,7 +43,8 @@ public struct RestoreReport: Sendable, Codable {
     public let warnings: [String]
 
     enum CodingKeys: String, CodingKey {
-        case path, source, fingerprint, alpha, gamma, drift, modules, warnings
+        case path, source, fingerprint, alpha, gamma, mode, drift, modules, warnings
+        case targetDrift = "target_drift"
         case baseFingerprint = "base_fingerprint"
         case outputDType = "output_dtype"
         case outputDTypeReason = "output_dtype_reason"

@@ -15,30 +15,53 @@ public struct SiteCorrection: Sendable {
     public let alpha: Double
     public let gamma: Double
 
+    /// What does not depend on `α` and `γ`: the basis and the profiles projected on it.
+    public struct Basis: Sendable {
+        /// `Qᵀ` (`r × d`), orthonormal rows.
+        public let q: Matrix<Double>
+        /// `A = Qᵀ Ĉ_r Q` (`r × r`).
+        public let a: Matrix<Double>
+        /// `B = Qᵀ Ĉ_f Q` (`r × r`), nil without a forget profile.
+        public let b: Matrix<Double>?
+
+        /// The joint basis of both profiles' factor rows; `forget` nil means retain-only.
+        public init(retain: SiteProfile, forget: SiteProfile?) throws(LinalgError) {
+            precondition(forget == nil || forget!.dimension == retain.dimension, "retain and forget profiles of one site differ in width")
+            let d = retain.dimension
+            var rows = SiteCorrection.unitRows(retain)
+            if let forget { rows += SiteCorrection.unitRows(forget) }
+            let stacked = Matrix<Double>(rows: rows.count / d, cols: d, storage: rows)
+            // When the profiles bring d or more directions, I spans them (still exact, and
+            // only possible for small d: k ≤ 256 per profile).
+            q = stacked.rows < d ? try LAPACK.orthonormalRows(stacked) : Matrix<Double>.identity(d)
+            let basis = q
+            a = SiteCorrection.projected(retain, onto: basis)
+            b = forget.map { SiteCorrection.projected($0, onto: basis) }
+        }
+
+        /// `M = αA (I + γB + αA)⁻¹`.
+        public func m(alpha: Double, gamma: Double) throws(LinalgError) -> Matrix<Double> {
+            var system = Matrix<Double>.identity(q.rows)
+            var scaledA = a
+            for i in 0..<system.storage.count {
+                scaledA.storage[i] *= alpha
+                system.storage[i] += scaledA.storage[i] + (b.map { gamma * $0.storage[i] } ?? 0)
+            }
+            return try LAPACK.solveRight(system, scaledA)
+        }
+    }
+
     /// Builds the correction for one site; `forget` nil means retain-only (`γ` unused).
     public init(retain: SiteProfile, forget: SiteProfile?, alpha: Double, gamma: Double) throws(LinalgError) {
-        precondition(forget == nil || forget!.dimension == retain.dimension, "retain and forget profiles of one site differ in width")
+        try self.init(basis: Basis(retain: retain, forget: forget), alpha: alpha, gamma: gamma)
+    }
+
+    /// The correction for `α`, `γ` on a prepared basis.
+    public init(basis prepared: Basis, alpha: Double, gamma: Double) throws(LinalgError) {
         self.alpha = alpha
-        self.gamma = forget == nil ? 0 : gamma
-        let d = retain.dimension
-        // Unit directions of both profiles, stacked; their span is the correction's support.
-        var rows = Self.unitRows(retain)
-        if let forget { rows += Self.unitRows(forget) }
-        let stacked = Matrix<Double>(rows: rows.count / d, cols: d, storage: rows)
-        // When the profiles bring d or more directions, I spans them (still exact, and
-        // only possible for small d: k ≤ 256 per profile).
-        let q = stacked.rows < d ? try LAPACK.orthonormalRows(stacked) : Matrix<Double>.identity(d)
-        basis = q
-        let a = Self.projected(retain, onto: q)
-        var system = Matrix<Double>.identity(q.rows)
-        for i in 0..<system.storage.count { system.storage[i] += alpha * a.storage[i] }
-        if let forget {
-            let b = Self.projected(forget, onto: q)
-            for i in 0..<system.storage.count { system.storage[i] += gamma * b.storage[i] }
-        }
-        var scaledA = a
-        for i in 0..<scaledA.storage.count { scaledA.storage[i] *= alpha }
-        m = try LAPACK.solveRight(system, scaledA)
+        self.gamma = prepared.b == nil ? 0 : gamma
+        basis = prepared.q
+        m = try prepared.m(alpha: alpha, gamma: self.gamma)
     }
 
     /// Rank of the correction (`r`).

@@ -150,3 +150,28 @@ import SafeTensors
         #expect(FileManager.default.fileExists(atPath: lora.path + "/adapter_config.json"))
     }
 }
+
+/// Target-drift mode finds the smallest α meeting the target.
+@Suite(.serialized) struct TargetDriftTests {
+    static func restore(_ candidate: String, target: Double? = nil, alpha: Double = 10) throws -> RestoreReport {
+        try Restore.run(candidate: Checkpoint.open(Fixtures.tiny(candidate)), base: Checkpoint.open(RestoreTests.base),
+                        retain: RetainProfile.read(RestoreTests.retain), forget: RetainProfile.read(RestoreTests.forget),
+                        options: RestoreOptions(alpha: alpha, targetDrift: target, gamma: 10, outputDType: .float32),
+                        destination: try Fixtures.temporaryDirectory() + "/restored")
+    }
+
+    @Test(arguments: [("cand-full", 0.0005), ("cand-full", 0.001), ("cand-lora", 0.05)])
+    func targetDrift_landsUnderTheTargetWithTheSmallestAlpha(candidate: String, target: Double) throws {
+        let report = try Self.restore(candidate, target: target)
+        #expect(report.mode == "target_drift")
+        #expect(report.driftAfter <= target * (1 + 1e-5), "drift_after \(report.driftAfter) over target \(target)")
+        let smaller = try Self.restore(candidate, alpha: report.alpha * 0.99)
+        #expect(smaller.driftAfter > target, "α·0.99 = \(report.alpha * 0.99) also meets the target: \(smaller.driftAfter)")
+    }
+
+    @Test func unreachableTarget_warnsAndUsesTheLargestAlpha() throws {
+        let report = try Self.restore("cand-full", target: 0)
+        #expect(report.alpha == 1e6)
+        #expect(report.warnings.contains { $0.contains("not reachable") })
+    }
+}
