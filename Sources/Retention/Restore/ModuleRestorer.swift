@@ -12,6 +12,8 @@ final class ModuleRestorer {
         var writtenSquaredNorm = 0.0
         var forgetEnergyBefore = 0.0
         var forgetEnergyAfter = 0.0
+        /// Retain energy of the update had it been written in F32 (with `measureUnrounded`).
+        var retainEnergyUnrounded = 0.0
     }
 
     private var delta: [Float] = []
@@ -25,7 +27,7 @@ final class ModuleRestorer {
     /// `writer` when given.
     func restore(candidate: Checkpoint.Location, base b: Checkpoint.Location, geometry: ModuleGeometry,
                  retain: SiteProfile, forget: SiteProfile?, correction: SiteCorrection,
-                 dtype: DType, writer: SafeTensorsWriter?) throws -> Outcome {
+                 dtype: DType, writer: SafeTensorsWriter?, measureUnrounded: Bool = false) throws -> Outcome {
         let n = geometry.elementCount
         let storedRows = b.tensor.shape[0]
         if delta.count < n { delta = [Float](repeating: 0, count: n); base = delta }
@@ -47,6 +49,14 @@ final class ModuleRestorer {
                     Self.correct(d, geometry, correction)
                     // W_r = W0 + D, rounded; then D_w = W_r − W0 from what is stored.
                     for i in 0..<n { d[i] += w0[i] }
+                    if measureUnrounded {
+                        // The F32 alternative, for the `auto` dtype rule, in the same pass.
+                        var exact = [Float](repeating: 0, count: n)
+                        for i in 0..<n { exact[i] = d[i] - w0[i] }
+                        var products = ModuleProducts(geometry, rank: retain.rank)
+                        exact.withUnsafeBufferPointer { products.accumulate($0.baseAddress!, rows: 0..<storedRows, site: retain) }
+                        outcome.retainEnergyUnrounded = products.factorEnergies.reduce(0, +)
+                    }
                     Float32Conversion.narrow(UnsafeBufferPointer(d), to: dtype, into: out)
                     if let writer { try writer.append(UnsafeRawBufferPointer(out)) }
                     Float32Conversion.convert(UnsafeRawBufferPointer(out), from: dtype, into: d)

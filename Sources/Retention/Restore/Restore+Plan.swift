@@ -96,17 +96,25 @@ extension Restore {
             self.sourceDTypes = dtypes
         }
 
-        /// `drift_after` of the whole checkpoint for `dtypes`, without writing (for `auto`).
-        func driftAfter(dtypes: [String: DType], reference: BaseReference) throws -> Double {
-            var figures: Figures? = nil
+        /// `drift_after` of the whole checkpoint rounded to `dtypes` and unrounded (F32),
+        /// from one pass without writing: what the `auto` dtype rule compares.
+        func driftAfter(dtypes: [String: DType], reference: BaseReference) throws -> (rounded: Double, exact: Double) {
+            var rounded = 0.0, exact = 0.0
             for name in moduleOrder {
-                try restoreModule(name, dtype: dtypes[name]!, reference: reference, writer: nil, into: &figures)
-            }
-            let squares = figures!.outcomes.map { name, o -> Double in
+                let module = modules[name]!
+                let c = candidate.location(of: name)!, b = base.location(of: name)!
+                let o = try restorer.restore(candidate: c, base: b, geometry: module.geometry, retain: module.retain, forget: nil,
+                                             correction: module.correction, dtype: dtypes[name]!, writer: nil, measureUnrounded: true)
+                c.file.release(c.tensor)
+                b.file.release(b.tensor)
                 let r = reference.modules[name]!.energy
-                return r > 0 ? o.retainEnergyAfter / r : 0
+                if r > 0 {
+                    rounded += o.retainEnergyAfter / r
+                    exact += o.retainEnergyUnrounded / r
+                }
             }
-            return (squares.reduce(0, +) / Double(max(1, squares.count))).squareRoot()
+            let count = Double(max(1, moduleOrder.count))
+            return ((rounded / count).squareRoot(), (exact / count).squareRoot())
         }
 
         /// Restores one module, appending its bytes to `writer` when given.

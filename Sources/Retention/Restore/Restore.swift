@@ -8,10 +8,13 @@ public enum Restore {
     /// Restores a full or sharded `candidate` into `destination` (which must not exist),
     /// in the candidate's layout, atomically: built beside the destination, fsynced,
     /// renamed into place. Nothing is left at `destination` when it throws.
+    ///
+    /// - Parameter measured: the candidate's drift measurement when the caller has it (the
+    ///   daemon measures before it decides to restore); measured here otherwise.
     public static func run(candidate: Checkpoint, base: Checkpoint, retain: RetainProfile, forget: RetainProfile?,
-                           options: RestoreOptions, destination: String, reference: BaseReference? = nil,
+                           options: RestoreOptions, destination: String, measured: Drift.Measurement? = nil,
                            version: String = "dev") throws -> RestoreReport {
-        let before = try Drift.measure(candidate: candidate, base: base, profile: retain, reference: reference)
+        let before = try measured ?? Drift.measure(candidate: candidate, base: base, profile: retain)
         var options = options
         var warnings: [String] = []
         if let target = options.targetDrift {
@@ -35,8 +38,7 @@ public enum Restore {
         if options.outputDType == .float32 {
             dtypes = dtypes.mapValues { _ in .f32 }
         } else if options.outputDType == .auto, dtypes.values.contains(where: { $0 != .f32 }) {
-            let rounded = try plan.driftAfter(dtypes: dtypes, reference: before.reference)
-            let exact = try plan.driftAfter(dtypes: dtypes.mapValues { _ in .f32 }, reference: before.reference)
+            let (rounded, exact) = try plan.driftAfter(dtypes: dtypes, reference: before.reference)
             if rounded > 1.5 * exact {
                 reason = String(format: "rounding to %@ left drift_after at %.3g, above 1.5× its unrounded %.3g",
                                 Set(dtypes.values).map(\.rawValue).sorted().joined(separator: "/"), rounded, exact)
