@@ -26,3 +26,12 @@ for c in cand-full cand-bf16 cand-lora; do
   echo "\$ retaind drift --base $f/base --candidate $f/$c --profile $f/retain.profile.safetensors --top 3"
   "$retaind" drift --base "$f/base" --candidate "$f/$c" --profile "$f/retain.profile.safetensors" --top 3
 done
+
+rm -rf "$out/restored"
+echo
+echo "\$ retaind restore --base $f/base --candidate $f/cand-bf16 --profile $f/retain.profile.safetensors --forget-profile $f/forget.profile.safetensors --alpha 10 --out $out/restored"
+"$retaind" restore --base "$f/base" --candidate "$f/cand-bf16" --profile "$f/retain.profile.safetensors" \
+  --forget-profile "$f/forget.profile.safetensors" --alpha 10 --out "$out/restored"
+echo
+echo "\$ cat $out/restored/retaind.json"
+cat "$out/restored/retaind.json"
