@@ -33,3 +33,19 @@ def test_restored_adapter_loads_with_peft(tmp_path):
         expected = reference.array(name, np.float64) + restored.adapter.delta(name)
         got = merged.state_dict()[name].double().numpy()
         np.testing.assert_allclose(got, expected, atol=1e-6)
+
+
+@pytest.mark.skipif(not os.path.exists(BIN), reason="retaind is not built")
+@pytest.mark.parametrize("dtype", ["source", "float32"])
+def test_restored_checkpoint_loads_in_transformers(tmp_path, dtype):
+    out = tmp_path / "restored"
+    subprocess.run([BIN, "restore", "--base", f"{FIX}/base", "--candidate", f"{FIX}/cand-bf16", "--profile", f"{FIX}/retain.profile.safetensors",
+                    "--alpha", "10", "--output-dtype", dtype, "--out", str(out)], check=True, capture_output=True)
+    model = transformers.LlamaForCausalLM.from_pretrained(str(out), dtype=torch.float32)
+    restored = Checkpoint(str(out))
+    state = model.state_dict()
+    for name in restored.names():
+        np.testing.assert_array_equal(state[name].numpy(), restored.array(name))
+    with torch.no_grad():
+        logits = model(torch.tensor([[1, 2, 3, 4]])).logits
+    assert torch.isfinite(logits).all()
