@@ -23,11 +23,4 @@ struct ModuleGeometry {
             throw DriftError(checkpoint: checkpoint, reason: .unsupportedDType(name: tensor.name, dtype: tensor.dtype))
         }
     }
-
-    /// `W` as stored, for `BLAS.gemm` with the transpose that makes it `m × d`.
-    func operand(_ stored: UnsafePointer<Float>) -> (MatrixView<Float>, BLAS.Transpose) {
-        layout == .outIn
-            ? (MatrixView(stored, rows: outputs, cols: inputs), .none)
-            : (MatrixView(stored, rows: inputs, cols: outputs), .transpose)
-    }
 }

@@ -55,10 +55,7 @@ extension Restore {
             }
         }
 
-        AtomicDirectory.removeStaleTemporaries(for: destination)
-        let output: AtomicDirectory
-        do { output = try AtomicDirectory(destination: destination) } catch { throw DriftError(checkpoint: candidate.path, reason: .output(error)) }
-        do {
+        return try withOutput(destination, candidate: candidate) { output in
             let aNames = Dictionary(uniqueKeysWithValues: corrected.map { ($0.value.module.a.name, $0.key) })
             let shardPlan = ShardPlan.mirroring(candidate) { tensor in aNames[tensor.name].map { dtypes[$0]! } ?? tensor.dtype }
             try CheckpointWriter.write(shardPlan, into: output, metadata: ["format": "pt"]) { spec, writer in
@@ -74,10 +71,6 @@ extension Restore {
             }
             return try finish(figures(dtypes), plan: plan, dtypes: dtypes, reason: reason, candidate: candidate, retain: retain,
                               forget: forget, options: options, output: output, before: before, version: version, warnings: warnings)
-        } catch {
-            output.abandon()
-            if let e = error as? SafeTensorsError { throw DriftError(checkpoint: candidate.path, reason: .output(e)) }
-            throw error
         }
     }
 

@@ -46,10 +46,7 @@ public enum Restore {
             }
         }
 
-        AtomicDirectory.removeStaleTemporaries(for: destination)
-        let output: AtomicDirectory
-        do { output = try AtomicDirectory(destination: destination) } catch { throw DriftError(checkpoint: candidate.path, reason: .output(error)) }
-        do {
+        return try withOutput(destination, candidate: candidate) { output in
             let shardPlan = ShardPlan.mirroring(candidate) { dtypes[$0.name] ?? $0.dtype }
             var figures: Plan.Figures? = nil
             try CheckpointWriter.write(shardPlan, into: output, metadata: ["format": "pt"]) { spec, writer in
@@ -63,6 +60,18 @@ public enum Restore {
             }
             return try finish(figures!, plan: plan, dtypes: dtypes, reason: reason, candidate: candidate, retain: retain, forget: forget,
                               options: options, output: output, before: before, version: version, warnings: warnings)
+        }
+    }
+
+    /// Builds the output in a temporary directory beside `destination` (after removing
+    /// what killed runs left there); abandons it if `body` throws, so nothing partial is
+    /// ever published. Write failures become ``DriftError/Reason/output(_:)``.
+    static func withOutput(_ destination: String, candidate: Checkpoint, _ body: (AtomicDirectory) throws -> RestoreReport) throws -> RestoreReport {
+        AtomicDirectory.removeStaleTemporaries(for: destination)
+        let output: AtomicDirectory
+        do { output = try AtomicDirectory(destination: destination) } catch { throw DriftError(checkpoint: candidate.path, reason: .output(error)) }
+        do {
+            return try body(output)
         } catch {
             output.abandon()
             if let e = error as? SafeTensorsError { throw DriftError(checkpoint: candidate.path, reason: .output(e)) }
