@@ -14,6 +14,9 @@ public struct SiteCorrection: Sendable {
     public let m: Matrix<Double>
     public let alpha: Double
     public let gamma: Double
+    /// `Qᵀ` and `M` in F32, as applied to F32 updates (converted once, not per block).
+    private let basis32: Matrix<Float>
+    private let m32: Matrix<Float>
 
     /// What does not depend on `α` and `γ`: the basis and the profiles projected on it.
     public struct Basis: Sendable {
@@ -62,6 +65,8 @@ public struct SiteCorrection: Sendable {
         self.gamma = prepared.b == nil ? 0 : gamma
         basis = prepared.q
         m = try prepared.m(alpha: alpha, gamma: self.gamma)
+        basis32 = Matrix(rows: basis.rows, cols: basis.cols, storage: basis.storage.map(Float.init))
+        m32 = Matrix(rows: m.rows, cols: m.cols, storage: m.storage.map(Float.init))
     }
 
     /// Rank of the correction (`r`).
@@ -95,8 +100,7 @@ public struct SiteCorrection: Sendable {
         let (r, d) = (basis.rows, basis.cols)
         precondition(delta.count == rows * d)
         guard r > 0, rows > 0 else { return }
-        let q = Matrix<Float>(rows: r, cols: d, storage: basis.storage.map(Float.init))
-        let mf = Matrix<Float>(rows: r, cols: r, storage: m.storage.map(Float.init))
+        let (q, mf) = (basis32, m32)
         var dq = Matrix<Float>(rows: rows, cols: r)      // Δ Q
         var dqm = Matrix<Float>(rows: rows, cols: r)     // (Δ Q) M
         let view = MutableMatrixView(delta.baseAddress!, rows: rows, cols: d)
