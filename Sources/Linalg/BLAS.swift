@@ -103,3 +103,16 @@ extension BLAS {
         return threads
     }
 }
+
+extension BLAS {
+    /// Runs `body` with BLAS on every core (a pass with no hashing thread beside it, such
+    /// as writing a restore), then restores the previous thread count; leaves an explicit
+    /// `OPENBLAS_NUM_THREADS` alone.
+    public static func withAllCores<R>(_ body: () throws -> R) rethrows -> R {
+        guard ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] == nil else { return try body() }
+        let previous = threads
+        setThreads(ProcessInfo.processInfo.activeProcessorCount)
+        defer { setThreads(previous) }
+        return try body()
+    }
+}

@@ -15,6 +15,16 @@ public enum Restore {
                            options: RestoreOptions, destination: String, measured: Drift.Measurement? = nil,
                            version: String = "dev") throws -> RestoreReport {
         let before = try measured ?? Drift.measure(candidate: candidate, base: base, profile: retain)
+        // The passes below hash nothing: give BLAS every core.
+        return try BLAS.withAllCores {
+            try restore(candidate: candidate, base: base, retain: retain, forget: forget, options: options,
+                        destination: destination, before: before, version: version)
+        }
+    }
+
+    private static func restore(candidate: Checkpoint, base: Checkpoint, retain: RetainProfile, forget: RetainProfile?,
+                                options: RestoreOptions, destination: String, before: Drift.Measurement,
+                                version: String) throws -> RestoreReport {
         var options = options
         var warnings: [String] = []
         if let target = options.targetDrift {
