@@ -42,17 +42,9 @@ extension Restore {
             }
             return figures
         }
-        var dtypes = sourceDTypes
-        var reason: String? = nil
-        if options.outputDType == .float32 {
-            dtypes = dtypes.mapValues { _ in .f32 }
-        } else if options.outputDType == .auto, dtypes.values.contains(where: { $0 != .f32 }) {
-            let roundedAfter = figures(dtypes).finished(modules: plan.moduleOrder, before: before.report).driftAfter
-            let exactAfter = figures(dtypes.mapValues { _ in .f32 }).finished(modules: plan.moduleOrder, before: before.report).driftAfter
-            if roundedAfter > 1.5 * exactAfter {
-                reason = "rounding the corrected A factors left drift_after above 1.5× its unrounded value"
-                dtypes = dtypes.mapValues { _ in .f32 }
-            }
+        let (dtypes, reason) = outputDTypes(sourceDTypes, rule: options.outputDType) { rounded in
+            (figures(rounded).finished(modules: plan.moduleOrder, before: before.report).driftAfter,
+             figures(rounded.mapValues { _ in .f32 }).finished(modules: plan.moduleOrder, before: before.report).driftAfter)
         }
 
         return try withOutput(destination, candidate: candidate) { output in

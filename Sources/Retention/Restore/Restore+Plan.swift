@@ -101,12 +101,7 @@ extension Restore {
         func driftAfter(dtypes: [String: DType], reference: BaseReference) throws -> (rounded: Double, exact: Double) {
             var rounded = 0.0, exact = 0.0
             for name in moduleOrder {
-                let module = modules[name]!
-                let c = candidate.location(of: name)!, b = base.location(of: name)!
-                let o = try restorer.restore(candidate: c, base: b, geometry: module.geometry, retain: module.retain, forget: nil,
-                                             correction: module.correction, dtype: dtypes[name]!, writer: nil, measureUnrounded: true)
-                c.file.release(c.tensor)
-                b.file.release(b.tensor)
+                let o = try outcome(name, dtype: dtypes[name]!, writer: nil, measureUnrounded: true)
                 let r = reference.modules[name]!.energy
                 if r > 0 {
                     rounded += o.retainEnergyAfter / r
@@ -118,16 +113,16 @@ extension Restore {
         }
 
         /// Restores one module, appending its bytes to `writer` when given.
-        func restoreModule(_ name: String, dtype: DType, reference: BaseReference, writer: SafeTensorsWriter?,
-                           into figures: inout Figures?) throws {
+        func outcome(_ name: String, dtype: DType, writer: SafeTensorsWriter?, measureUnrounded: Bool = false) throws -> ModuleRestorer.Outcome {
             let module = modules[name]!
             let c = candidate.location(of: name)!, b = base.location(of: name)!
-            let outcome = try restorer.restore(candidate: c, base: b, geometry: module.geometry, retain: module.retain,
-                                               forget: module.forget, correction: module.correction, dtype: dtype, writer: writer)
-            c.file.release(c.tensor)
-            b.file.release(b.tensor)
-            if figures == nil { figures = Figures() }
-            figures!.outcomes[name] = outcome
+            defer {
+                c.file.release(c.tensor)
+                b.file.release(b.tensor)
+            }
+            return try restorer.restore(candidate: c, base: b, geometry: module.geometry, retain: module.retain,
+                                        forget: measureUnrounded ? nil : module.forget, correction: module.correction,
+                                        dtype: dtype, writer: writer, measureUnrounded: measureUnrounded)
         }
     }
 }

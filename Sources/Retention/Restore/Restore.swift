@@ -42,34 +42,42 @@ public enum Restore {
         }
         let plan = try Plan(candidate: candidate, base: base, retain: retain, forget: forget, options: options,
                             baseFingerprint: before.reference.fingerprint)
-        // auto: measure both roundings first (no writing), then write the chosen one.
-        var dtypes = plan.sourceDTypes
-        var reason: String? = nil
-        if options.outputDType == .float32 {
-            dtypes = dtypes.mapValues { _ in .f32 }
-        } else if options.outputDType == .auto, dtypes.values.contains(where: { $0 != .f32 }) {
-            let (rounded, exact) = try plan.driftAfter(dtypes: dtypes, reference: before.reference)
-            if rounded > 1.5 * exact {
-                reason = String(format: "rounding to %@ left drift_after at %.3g, above 1.5× its unrounded %.3g",
-                                Set(dtypes.values).map(\.rawValue).sorted().joined(separator: "/"), rounded, exact)
-                dtypes = dtypes.mapValues { _ in .f32 }
-            }
+        let (dtypes, reason) = try outputDTypes(plan.sourceDTypes, rule: options.outputDType) {
+            try plan.driftAfter(dtypes: $0, reference: before.reference)
         }
 
         return try withOutput(destination, candidate: candidate) { output in
             let shardPlan = ShardPlan.mirroring(candidate) { dtypes[$0.name] ?? $0.dtype }
-            var figures: Plan.Figures? = nil
+            var figures = Plan.Figures()
             try CheckpointWriter.write(shardPlan, into: output, metadata: ["format": "pt"]) { spec, writer in
                 if dtypes[spec.name] != nil {
-                    try plan.restoreModule(spec.name, dtype: spec.dtype, reference: before.reference, writer: writer, into: &figures)
+                    figures.outcomes[spec.name] = try plan.outcome(spec.name, dtype: spec.dtype, writer: writer)
                 } else {
                     let location = candidate.location(of: spec.name)!
                     try writer.append(location.file.data(of: location.tensor))
                     location.file.release(location.tensor)
                 }
             }
-            return try finish(figures!, plan: plan, dtypes: dtypes, reason: reason, candidate: candidate, retain: retain, forget: forget,
+            return try finish(figures, plan: plan, dtypes: dtypes, reason: reason, candidate: candidate, retain: retain, forget: forget,
                               options: options, output: output, before: before, version: version, warnings: warnings)
+        }
+    }
+
+    /// SPEC §4's output dtype rule: `float32` always F32, `source` the candidate's dtypes,
+    /// `auto` the candidate's unless rounding leaves `drift_after` above 1.5× its unrounded
+    /// value (measured by `driftAfter` for the candidate's dtypes), then F32 with the reason.
+    static func outputDTypes(_ source: [String: DType], rule: RestoreOptions.OutputDType,
+                             driftAfter: ([String: DType]) throws -> (rounded: Double, exact: Double)) rethrows -> ([String: DType], String?) {
+        let float32 = source.mapValues { _ in DType.f32 }
+        switch rule {
+        case .float32: return (float32, nil)
+        case .source: return (source, nil)
+        case .auto:
+            guard source.values.contains(where: { $0 != .f32 }) else { return (source, nil) }
+            let (rounded, exact) = try driftAfter(source)
+            guard rounded > 1.5 * exact else { return (source, nil) }
+            let names = Set(source.values).map(\.rawValue).sorted().joined(separator: "/")
+            return (float32, String(format: "rounding to %@ left drift_after at %.3g, above 1.5× its unrounded %.3g", names, rounded, exact))
         }
     }
 
