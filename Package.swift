@@ -9,10 +9,17 @@ let package = Package(
         .library(name: "SafeTensors", targets: ["SafeTensors"]),
         .library(name: "Linalg", targets: ["Linalg"]),
         .library(name: "Retention", targets: ["Retention"]),
+        .library(name: "History", targets: ["History"]),
+        .library(name: "Journal", targets: ["Journal"]),
+        .library(name: "Daemon", targets: ["Daemon"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         .target(name: "CSystemShims"),
@@ -20,7 +27,20 @@ let package = Package(
             name: "COpenBLAS",
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
         ),
+        .systemLibrary(name: "CSystemd", providers: [.apt(["libsystemd-dev"])]),
         .target(name: "Linalg", dependencies: ["COpenBLAS"]),
+        .target(name: "History", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Journal", dependencies: ["CSystemd", .product(name: "Logging", package: "swift-log")]),
+        .target(
+            name: "Daemon",
+            dependencies: [
+                "SafeTensors", "Linalg", "Retention", "History", "Journal",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]
+        ),
         .target(name: "Retention", dependencies: ["SafeTensors", "Linalg"]),
         .target(
             name: "SafeTensors",
@@ -32,7 +52,11 @@ let package = Package(
                 "SafeTensors",
                 "Linalg",
                 "Retention",
+                "History",
+                "Journal",
+                "Daemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
@@ -57,6 +81,12 @@ let package = Package(
         .testTarget(
             name: "RetentionTests",
             dependencies: ["Retention", "TestSupport"]
+        ),
+        .testTarget(name: "HistoryTests", dependencies: ["History", "TestSupport"]),
+        .testTarget(name: "JournalTests", dependencies: ["Journal", "TestSupport", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(
+            name: "DaemonTests",
+            dependencies: ["Daemon", "History", "Journal", "SafeTensors", "TestSupport", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "retaindTests",

@@ -1,9 +1,10 @@
 import ArgumentParser
+import Daemon
 
 /// The `retaind` command line: the daemon and its one-off tools.
 @main
-struct Retaind: ParsableCommand {
-    static let version = "0.1.0"
+struct Retaind: AsyncParsableCommand {
+    static let version = RetaindVersion.current
 
     static let configuration = CommandConfiguration(
         commandName: "retaind",
@@ -13,6 +14,7 @@ struct Retaind: ParsableCommand {
             64 bad usage.
             """,
         version: version,
-        subcommands: [InspectCommand.self, DriftCommand.self, RestoreCommand.self, ProfileCommand.self]
+        subcommands: [RunCommand.self, HistoryCommand.self, ShowCommand.self, CheckConfigCommand.self, DriftCommand.self,
+                      RestoreCommand.self, ProfileCommand.self, InspectCommand.self]
     )
 }

@@ -1,5 +1,5 @@
 /// How a restore runs (SPEC §4).
-public struct RestoreOptions: Sendable {
+public struct RestoreOptions: Sendable, Equatable {
     /// Which dtype restored weights are written in.
     public enum OutputDType: String, Sendable, Codable, CaseIterable {
         /// The candidate's dtype, unless rounding leaves `drift_after` above 1.5× its

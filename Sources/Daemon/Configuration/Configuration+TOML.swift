@@ -1,0 +1,253 @@
+import Foundation
+import Retention
+import TOMLKit
+
+extension Configuration {
+    /// The default location, overridden by `$RETAIND_CONFIG`.
+    public static var defaultPath: String {
+        ProcessInfo.processInfo.environment["RETAIND_CONFIG"].flatMap { $0.isEmpty ? nil : $0 } ?? "/etc/retaind/retaind.toml"
+    }
+
+    /// Reads and checks the file at `path`.
+    ///
+    /// Unknown keys and wrong types are errors naming the key and its line, so a typo
+    /// (`treshold`) never silently falls back to a default. Relative paths in the file
+    /// are resolved against the file's directory.
+    public static func load(path: String) throws(ConfigurationError) -> Configuration {
+        let source: String
+        do {
+            source = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigurationError(file: path, message: "cannot read: \((error as NSError).localizedDescription)")
+        }
+        return try parse(source, path: path)
+    }
+
+    /// Parses TOML `source` as if read from `path`.
+    public static func parse(_ source: String, path: String) throws(ConfigurationError) -> Configuration {
+        let root: TOMLTable
+        do {
+            root = try TOMLTable(string: source)
+        } catch let error as TOMLParseError {
+            throw ConfigurationError(file: path, line: error.source.begin.line, message: "not valid TOML: \(error.description)")
+        } catch {
+            throw ConfigurationError(file: path, message: "not valid TOML: \(error)")
+        }
+        let reader = TableReader(table: root, path: "", context: .init(file: path, lines: TOMLKeyLines(source: source),
+                                                                        directory: (path as NSString).deletingLastPathComponent))
+        return try reader.configuration(path: path)
+    }
+}
+
+/// Reads one TOML table, remembering which keys were used so the rest can be reported
+/// as unknown.
+private final class TableReader {
+    struct Context {
+        let file: String
+        let lines: TOMLKeyLines
+        let directory: String
+    }
+
+    let table: TOMLTable
+    let path: String
+    let context: Context
+    private var used: Set<String> = []
+
+    init(table: TOMLTable, path: String, context: Context) {
+        self.table = table
+        self.path = path
+        self.context = context
+    }
+
+    func key(_ name: String) -> String { path.isEmpty ? name : "\(path).\(name)" }
+
+    func error(_ name: String?, _ message: String) -> ConfigurationError {
+        let full = name.map(key) ?? (path.isEmpty ? nil : path)
+        return ConfigurationError(file: context.file, key: full, line: full.flatMap(context.lines.line(of:)), message: message)
+    }
+
+    private func value(_ name: String) -> TOMLValueConvertible? {
+        used.insert(name)
+        return table[name]
+    }
+
+    private func typeName(_ value: TOMLValueConvertible) -> String {
+        switch value.type {
+        case .bool: "a boolean"
+        case .int: "an integer"
+        case .double: "a float"
+        case .string: "a string"
+        case .table: "a table"
+        case .array: "an array"
+        default: "a date or time"
+        }
+    }
+
+    func string(_ name: String) throws(ConfigurationError) -> String? {
+        guard let value = value(name) else { return nil }
+        guard let string = value.string else { throw error(name, "must be a string, not \(typeName(value))") }
+        return string
+    }
+
+    func requiredString(_ name: String) throws(ConfigurationError) -> String {
+        guard let string = try string(name) else { throw error(name, "is required") }
+        guard !string.isEmpty else { throw error(name, "must not be empty") }
+        return string
+    }
+
+    /// A path: `~` is not expanded (systemd services have no home); relative paths are
+    /// taken from the configuration file's directory.
+    func path(_ name: String, required: Bool) throws(ConfigurationError) -> String? {
+        guard let raw = required ? try requiredString(name) : try string(name), !raw.isEmpty else { return nil }
+        let absolute = raw.hasPrefix("/") ? raw : (context.directory as NSString).appendingPathComponent(raw)
+        return (absolute as NSString).standardizingPath
+    }
+
+    func number(_ name: String, default fallback: Double?, minimum: Double? = nil, positive: Bool = false) throws(ConfigurationError) -> Double? {
+        guard let value = value(name) else { return fallback }
+        let number: Double
+        if let double = value.double { number = double } else if let int = value.int { number = Double(int) } else {
+            throw error(name, "must be a number, not \(typeName(value))")
+        }
+        guard number.isFinite else { throw error(name, "must be finite") }
+        if positive, !(number > 0) { throw error(name, "must be greater than 0") }
+        if let minimum, number < minimum { throw error(name, "must be at least \(minimum)") }
+        return number
+    }
+
+    func bool(_ name: String, default fallback: Bool) throws(ConfigurationError) -> Bool {
+        guard let value = value(name) else { return fallback }
+        guard let bool = value.bool else { throw error(name, "must be true or false, not \(typeName(value))") }
+        return bool
+    }
+
+    func strings(_ name: String) throws(ConfigurationError) -> [String] {
+        guard let value = value(name) else { throw error(name, "is required") }
+        if let single = value.string { return [single] }
+        guard let array = value.array else { throw error(name, "must be an array of strings, not \(typeName(value))") }
+        var result: [String] = []
+        for (i, element) in array.enumerated() {
+            guard let string = element.string, !string.isEmpty else { throw error("\(name)[\(i)]", "must be a non-empty string") }
+            result.append(string)
+        }
+        guard !result.isEmpty else { throw error(name, "must list at least one directory") }
+        return result
+    }
+
+    func table(_ name: String) throws(ConfigurationError) -> TableReader? {
+        guard let value = value(name) else { return nil }
+        guard let table = value.table else { throw error(name, "must be a table ([\(key(name))]), not \(typeName(value))") }
+        return TableReader(table: table, path: key(name), context: context)
+    }
+
+    func tables(_ name: String) throws(ConfigurationError) -> [TableReader] {
+        guard let value = value(name) else { return [] }
+        guard let array = value.array else { throw error(name, "must be an array of tables ([[\(key(name))]]), not \(typeName(value))") }
+        var result: [TableReader] = []
+        for (i, element) in array.enumerated() {
+            guard let table = element.table else { throw error("\(name)[\(i)]", "must be a table") }
+            result.append(TableReader(table: table, path: "\(key(name))[\(i)]", context: context))
+        }
+        return result
+    }
+
+    /// Throws for the first key that was never read: a typo or an option this version
+    /// does not have.
+    func rejectUnknownKeys() throws(ConfigurationError) {
+        for key in table.keys.sorted() where !used.contains(key) {
+            throw error(key, "unknown key")
+        }
+    }
+
+    // MARK: The schema
+
+    func configuration(path file: String) throws(ConfigurationError) -> Configuration {
+        guard let storeTable = try table("store") else { throw error("store", "is required ([store] with database = \"…\")") }
+        let store = try storeTable.store()
+        let watchTables = try tables("watch")
+        guard !watchTables.isEmpty else { throw error("watch", "at least one [[watch]] is required") }
+        var watches: [Configuration.Watch] = []
+        for reader in watchTables {
+            let watch = try reader.watch()
+            if watches.contains(where: { $0.name == watch.name }) {
+                throw reader.error("name", "“\(watch.name)” is used by another watch; names key the history and output paths")
+            }
+            watches.append(watch)
+        }
+        try rejectUnknownKeys()
+        return Configuration(path: file, store: store, watches: watches)
+    }
+
+    private func store() throws(ConfigurationError) -> Configuration.Store {
+        let database = try path("database", required: false) ?? "/var/lib/retaind/history.sqlite"
+        let outputRoot = try path("output_root", required: false)
+            ?? ((database as NSString).deletingLastPathComponent as NSString).appendingPathComponent("restored")
+        let keepDays = try number("keep_days", default: 90, minimum: 0)!
+        try rejectUnknownKeys()
+        return Configuration.Store(database: database, outputRoot: outputRoot, keepDays: keepDays)
+    }
+
+    private func watch() throws(ConfigurationError) -> Configuration.Watch {
+        let name = try requiredString("name")
+        guard name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }), name != ".", name != ".." else {
+            throw error("name", "may hold only letters, digits, “-”, “_” and “.” (it names a directory under output_root)")
+        }
+        var dirs: [String] = []
+        for dir in try strings("dirs") {
+            let absolute = dir.hasPrefix("/") ? dir : (context.directory as NSString).appendingPathComponent(dir)
+            dirs.append((absolute as NSString).standardizingPath)
+        }
+        let pattern = try string("pattern") ?? "checkpoint-*"
+        guard !pattern.isEmpty, !pattern.hasPrefix("/"), !pattern.split(separator: "/").contains(where: { $0 == ".." || $0 == "." }) else {
+            throw error("pattern", "must be a relative glob such as \"checkpoint-*\" or \"*/checkpoint-*\"")
+        }
+        let base = try path("base", required: true)!
+        let retain = try path("retain_profile", required: true)!
+        let forget = try path("forget_profile", required: false)
+        let settle = try number("settle_seconds", default: 10, minimum: 0)!
+        let rescan = try number("rescan_seconds", default: 60, positive: true)!
+        let stalled = try number("stalled_seconds", default: 600, positive: true)!
+        let marker: Configuration.CompletionMarker
+        switch try string("completion_marker") {
+        case nil, "auto": marker = .auto
+        case "": marker = .none
+        case let name?:
+            guard !name.contains("/") else { throw error("completion_marker", "must be a file name inside the checkpoint") }
+            marker = .file(name)
+        }
+        guard let gateReader = try table("gate") else { throw error("gate", "is required ([watch.gate] with threshold = …)") }
+        let gate = try gateReader.gate()
+        let restore = try table("restore")?.restore() ?? Configuration.RestoreSettings(enabled: true, options: RestoreOptions())
+        try rejectUnknownKeys()
+        return Configuration.Watch(name: name, dirs: dirs, pattern: pattern, base: base, retainProfile: retain, forgetProfile: forget,
+                                   settleSeconds: settle, rescanSeconds: rescan, stalledSeconds: stalled, completionMarker: marker,
+                                   gate: gate, restore: restore)
+    }
+
+    private func gate() throws(ConfigurationError) -> Configuration.Gate {
+        let threshold = try number("threshold", default: nil, minimum: 0)
+        guard let threshold else { throw error("threshold", "is required (SPEC drift, around 1e-3 for LLMs)") }
+        let thresholdMax = try number("threshold_max", default: nil, minimum: 0)
+        try rejectUnknownKeys()
+        return Configuration.Gate(threshold: threshold, thresholdMax: thresholdMax)
+    }
+
+    private func restore() throws(ConfigurationError) -> Configuration.RestoreSettings {
+        let enabled = try bool("enabled", default: true)
+        var options = RestoreOptions()
+        let alpha = try number("alpha", default: nil, positive: true)
+        let target = try number("target_drift", default: nil, minimum: 0)
+        if alpha != nil, target != nil { throw error("target_drift", "set either alpha or target_drift, not both") }
+        if let alpha { options.alpha = alpha }
+        options.targetDrift = target
+        options.gamma = try number("gamma", default: options.gamma, minimum: 0)!
+        if let dtype = try string("output_dtype") {
+            guard let parsed = RestoreOptions.OutputDType(rawValue: dtype) else {
+                throw error("output_dtype", "must be \"auto\", \"source\" or \"float32\", not \"\(dtype)\"")
+            }
+            options.outputDType = parsed
+        }
+        try rejectUnknownKeys()
+        return Configuration.RestoreSettings(enabled: enabled, options: options)
+    }
+}

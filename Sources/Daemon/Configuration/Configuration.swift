@@ -1,0 +1,72 @@
+import Retention
+
+/// The daemon's configuration (`/etc/retaind/retaind.toml`): where history goes and what
+/// to watch. Values are checked when read (``Configuration/load(path:)``); a
+/// `Configuration` is always usable.
+public struct Configuration: Sendable, Equatable {
+    /// The file it was read from.
+    public var path: String
+    public var store: Store
+    public var watches: [Watch]
+
+    /// `[store]`: the history database and where restored checkpoints go.
+    public struct Store: Sendable, Equatable {
+        /// The SQLite history (created on first start).
+        public var database: String
+        /// Restored checkpoints go to `<output_root>/<watch>/<run>/<checkpoint>`.
+        public var outputRoot: String
+        /// Outcomes older than this many days are purged (0 keeps everything).
+        public var keepDays: Double
+    }
+
+    /// One `[[watch]]` group: directories whose checkpoints share a base and a policy.
+    public struct Watch: Sendable, Equatable {
+        public var name: String
+        /// Roots under which checkpoints appear (each must exist when the watch starts).
+        public var dirs: [String]
+        /// Glob of checkpoint directories relative to a root; `/` separates levels
+        /// (`checkpoint-*`, `*/checkpoint-*`).
+        public var pattern: String
+        public var base: String
+        public var retainProfile: String
+        public var forgetProfile: String?
+        /// A checkpoint must be unchanged this long before it is processed.
+        public var settleSeconds: Double
+        /// Full rescans, the safety net under inotify.
+        public var rescanSeconds: Double
+        /// A checkpoint with a weight file shorter than its header for this long is
+        /// processed anyway (and rejected as truncated).
+        public var stalledSeconds: Double
+        public var completionMarker: CompletionMarker
+        public var gate: Gate
+        public var restore: RestoreSettings
+    }
+
+    /// The file whose presence says a writer has finished a checkpoint.
+    public enum CompletionMarker: Sendable, Equatable {
+        /// `trainer_state.json`, required where the run writes one: when the directory
+        /// holds Trainer state (`optimizer.pt`, `scheduler.pt`, `rng_state*.pth`,
+        /// `training_args.bin`) or a sibling checkpoint has `trainer_state.json`.
+        case auto
+        /// No marker (atomic-rename writers).
+        case none
+        /// This file name must exist.
+        case file(String)
+    }
+
+    /// `[watch.gate]`: SPEC §5.
+    public struct Gate: Sendable, Equatable {
+        /// Restored when `drift > threshold`.
+        public var threshold: Double
+        /// Also restored when `drift_max > threshold_max`, where set.
+        public var thresholdMax: Double?
+    }
+
+    /// `[watch.restore]`: SPEC §4 options for checkpoints over the threshold.
+    public struct RestoreSettings: Sendable, Equatable {
+        /// False: over-threshold checkpoints are recorded `restored`-worthy but not written
+        /// (their status is still the gate's verdict, with no restored path).
+        public var enabled: Bool
+        public var options: RestoreOptions
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+import History
+import Journal
+import Logging
+
+/// The journal entry of one checkpoint outcome: a sentence for humans, and fields
+/// (SPEC §7 names under `RETAIND_`) with a fixed `MESSAGE_ID` and priority for alerts.
+struct OutcomeEntry {
+    let record: CheckpointRecord
+
+    var messageID: MessageID {
+        switch record.status {
+        case .passed: .passed
+        case .restored: .restored
+        case .flagged: .flagged
+        case .rejected: .rejected
+        case .vanished: .vanished
+        case .error, .processing: .daemonError
+        }
+    }
+
+    /// passed 6 (info), restored and flagged 4 (warning), rejected 3 (error), vanished 5
+    /// (notice), daemon errors 3.
+    var level: Logger.Level {
+        switch record.status {
+        case .passed: .info
+        case .restored, .flagged: .warning
+        case .vanished: .notice
+        case .rejected, .error, .processing: .error
+        }
+    }
+
+    var message: String {
+        let name = record.path
+        func f(_ x: Double?) -> String { x.map { String(format: "%.4g", $0) } ?? "?" }
+        switch record.status {
+        case .passed:
+            return "\(name) passed: drift \(f(record.drift)) ≤ threshold \(f(record.threshold))"
+        case .restored:
+            var text = "\(name) restored: drift \(f(record.drift)) > threshold \(f(record.threshold)), \(f(record.driftAfter)) after restoring"
+            if let kept = record.forgetKept { text += ", forget_kept \(f(kept))" }
+            return text + "; written to \(record.restoredPath ?? "?")"
+        case .flagged:
+            return "\(name) over threshold: drift \(f(record.drift)) > \(f(record.threshold)) (restore disabled for this watch)"
+        case .rejected:
+            return "\(name) rejected: \(record.error ?? "unknown reason")"
+        case .vanished:
+            return "\(name) vanished before it was processed"
+        case .error, .processing:
+            return "\(name) not processed: \(record.error ?? "unknown error")"
+        }
+    }
+
+    var metadata: Logger.Metadata {
+        var fields: Logger.Metadata = [
+            "message_id": "\(messageID.rawValue)",
+            "retaind.checkpoint": "\(record.path)",
+            "retaind.watch": "\(record.watch)",
+            "retaind.status": "\(record.status.rawValue)",
+        ]
+        func put(_ key: String, _ value: Double?) { if let value { fields["retaind.\(key)"] = "\(value)" } }
+        func put(_ key: String, _ value: String?) { if let value { fields["retaind.\(key)"] = "\(value)" } }
+        put("fingerprint", record.fingerprint)
+        put("base_fingerprint", record.baseFingerprint)
+        put("drift", record.drift)
+        put("drift_max", record.driftMax)
+        put("drift_max_module", record.driftMaxModule)
+        put("threshold", record.threshold)
+        put("restored_path", record.restoredPath)
+        put("drift_after", record.driftAfter)
+        put("forget_kept", record.forgetKept)
+        put("update_kept", record.updateKept)
+        put("alpha", record.alpha)
+        put("gamma", record.gamma)
+        put("error", record.error)
+        if let started = record.startedAt, let finished = record.finishedAt {
+            put("seconds", finished.timeIntervalSince(started))
+        }
+        return fields
+    }
+
+    func log(to logger: Logger) {
+        logger.log(level: level, "\(message)", metadata: metadata)
+    }
+}

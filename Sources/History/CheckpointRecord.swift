@@ -1,0 +1,116 @@
+import Foundation
+import GRDB
+
+/// One checkpoint outcome: a row of `checkpoint`. Column names are SPEC §7's.
+///
+/// `fingerprint` is nil while processing and for checkpoints that could not be read far
+/// enough to hash; `signature` (sizes, mtimes, inodes of the weight files) lets a restart
+/// skip what is done without reading the weights again.
+public struct CheckpointRecord: Sendable, Codable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "checkpoint"
+
+    public var id: Int64?
+    public var path: String
+    public var watch: String
+    public var signature: String
+    public var status: CheckpointStatus
+    public var fingerprint: String?
+    public var baseFingerprint: String?
+    public var drift: Double?
+    public var driftMax: Double?
+    public var driftMaxModule: String?
+    public var threshold: Double?
+    public var restoredPath: String?
+    public var driftAfter: Double?
+    public var forgetKept: Double?
+    public var updateKept: Double?
+    public var alpha: Double?
+    public var gamma: Double?
+    public var outputDType: String?
+    /// When the watcher found the checkpoint complete.
+    public var detectedAt: Date
+    public var startedAt: Date?
+    public var finishedAt: Date?
+    /// Seconds spent in the drift pass (which also fingerprints).
+    public var driftSeconds: Double?
+    /// Seconds spent writing the restored checkpoint.
+    public var restoreSeconds: Double?
+    /// Why a checkpoint was rejected or failed.
+    public var error: String?
+
+    /// A row for a checkpoint the daemon is about to process.
+    public init(path: String, watch: String, signature: String, detectedAt: Date) {
+        self.path = path
+        self.watch = watch
+        self.signature = signature
+        self.status = .processing
+        self.detectedAt = detectedAt
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+
+    enum CodingKeys: String, CodingKey {
+        case id, path, watch, signature, status, fingerprint
+        case baseFingerprint = "base_fingerprint"
+        case drift
+        case driftMax = "drift_max"
+        case driftMaxModule = "drift_max_module"
+        case threshold
+        case restoredPath = "restored_path"
+        case driftAfter = "drift_after"
+        case forgetKept = "forget_kept"
+        case updateKept = "update_kept"
+        case alpha, gamma
+        case outputDType = "output_dtype"
+        case detectedAt = "detected_at"
+        case startedAt = "started_at"
+        case finishedAt = "finished_at"
+        case driftSeconds = "drift_seconds"
+        case restoreSeconds = "restore_seconds"
+        case error
+    }
+}
+
+/// One module's figures for one checkpoint: a row of `module`.
+public struct ModuleRecord: Sendable, Codable, Equatable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "module"
+
+    public var checkpointID: Int64
+    public var name: String
+    public var site: String
+    public var rho: Double
+    public var beta: Double
+    public var energy: Double
+    public var referenceEnergy: Double
+    public var energyUpper: Double
+    /// After restoration (nil when the checkpoint was not restored).
+    public var rhoAfter: Double?
+    public var updateKept: Double?
+    public var forgetKept: Double?
+
+    public init(checkpointID: Int64, name: String, site: String, rho: Double, beta: Double, energy: Double,
+                referenceEnergy: Double, energyUpper: Double, rhoAfter: Double? = nil, updateKept: Double? = nil,
+                forgetKept: Double? = nil) {
+        self.checkpointID = checkpointID
+        self.name = name
+        self.site = site
+        self.rho = rho
+        self.beta = beta
+        self.energy = energy
+        self.referenceEnergy = referenceEnergy
+        self.energyUpper = energyUpper
+        self.rhoAfter = rhoAfter
+        self.updateKept = updateKept
+        self.forgetKept = forgetKept
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case checkpointID = "checkpoint_id"
+        case name, site, rho, beta, energy
+        case referenceEnergy = "reference_energy"
+        case energyUpper = "energy_upper"
+        case rhoAfter = "rho_after"
+        case updateKept = "update_kept"
+        case forgetKept = "forget_kept"
+    }
+}

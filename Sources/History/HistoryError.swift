@@ -1,0 +1,22 @@
+/// Why the history database could not be used, with what to do about it.
+public struct HistoryError: Error, CustomStringConvertible, Sendable {
+    /// The database file.
+    public let path: String
+    public let reason: Reason
+
+    public enum Reason: Sendable {
+        /// A read-only command found no database: the daemon has not run with this config.
+        case missing
+        /// SQLite refused (corrupt file, permissions, full disk, newer schema).
+        case sqlite(String)
+    }
+
+    public var description: String {
+        switch reason {
+        case .missing:
+            "no history database at \(path): has `retaind run` been started with this configuration?"
+        case .sqlite(let message):
+            "history database \(path): \(message)"
+        }
+    }
+}

@@ -1,0 +1,60 @@
+import GRDB
+
+/// The schema's history: every migration by name, applied in order, never edited once
+/// released (add a new one instead).
+enum HistoryMigrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: checkpoints and module figures") { db in
+            try db.execute(sql: """
+                CREATE TABLE checkpoint (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    path TEXT NOT NULL,
+                    watch TEXT NOT NULL,
+                    signature TEXT NOT NULL,
+                    status TEXT NOT NULL CHECK (status IN ('processing','passed','restored','flagged','rejected','vanished','error')),
+                    fingerprint TEXT,
+                    base_fingerprint TEXT,
+                    drift REAL,
+                    drift_max REAL,
+                    drift_max_module TEXT,
+                    threshold REAL,
+                    restored_path TEXT,
+                    drift_after REAL,
+                    forget_kept REAL,
+                    update_kept REAL,
+                    alpha REAL,
+                    gamma REAL,
+                    output_dtype TEXT,
+                    detected_at DATETIME NOT NULL,
+                    started_at DATETIME,
+                    finished_at DATETIME,
+                    drift_seconds REAL,
+                    restore_seconds REAL,
+                    error TEXT
+                );
+                -- Exactly once: one outcome per path and weights.
+                CREATE UNIQUE INDEX checkpoint_path_fingerprint ON checkpoint(path, fingerprint) WHERE fingerprint IS NOT NULL;
+                CREATE INDEX checkpoint_path_signature ON checkpoint(path, signature);
+                CREATE INDEX checkpoint_fingerprint ON checkpoint(fingerprint);
+                CREATE INDEX checkpoint_detected ON checkpoint(detected_at);
+                CREATE INDEX checkpoint_watch_status ON checkpoint(watch, status, detected_at);
+                CREATE TABLE module (
+                    checkpoint_id INTEGER NOT NULL REFERENCES checkpoint(id) ON DELETE CASCADE,
+                    name TEXT NOT NULL,
+                    site TEXT NOT NULL,
+                    rho REAL NOT NULL,
+                    beta REAL NOT NULL,
+                    energy REAL NOT NULL,
+                    reference_energy REAL NOT NULL,
+                    energy_upper REAL NOT NULL,
+                    rho_after REAL,
+                    update_kept REAL,
+                    forget_kept REAL,
+                    PRIMARY KEY (checkpoint_id, name)
+                ) WITHOUT ROWID;
+                """)
+        }
+        return migrator
+    }
+}

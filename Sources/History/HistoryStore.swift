@@ -1,0 +1,187 @@
+import Foundation
+import GRDB
+
+/// The checkpoint history in SQLite: what the daemon did with every checkpoint.
+///
+/// WAL mode with `synchronous=NORMAL`, so the CLI reads while the daemon writes and a
+/// power cut loses at most the last outcomes, never the file. The schema is versioned by
+/// named migrations (``HistoryMigrations``).
+public final class HistoryStore: Sendable {
+    /// The database file.
+    public let path: String
+    private let pool: DatabasePool
+
+    /// Opens (creating if needed, with its directory) the database the daemon writes.
+    public init(path: String) throws(HistoryError) {
+        self.path = path
+        do {
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
+                                                    withIntermediateDirectories: true)
+            var configuration = Configuration()
+            configuration.busyMode = .timeout(10)
+            configuration.prepareDatabase { db in
+                try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            }
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try HistoryMigrations.migrator.migrate(pool)
+        } catch {
+            throw HistoryError(path: path, reason: .sqlite(Self.message(error)))
+        }
+    }
+
+    /// Opens an existing database for reading (the CLI): never creates or migrates it.
+    public init(readingFrom path: String) throws(HistoryError) {
+        self.path = path
+        guard FileManager.default.fileExists(atPath: path) else { throw HistoryError(path: path, reason: .missing) }
+        do {
+            var configuration = Configuration()
+            configuration.readonly = true
+            configuration.busyMode = .timeout(10)
+            pool = try DatabasePool(path: path, configuration: configuration)
+            let applied = try pool.read { try HistoryMigrations.migrator.appliedIdentifiers($0) }
+            let known = Set(HistoryMigrations.migrator.migrations)
+            if let unknown = applied.subtracting(known).first {
+                throw HistoryError(path: path, reason: .sqlite("written by a newer retaind (migration “\(unknown)”); upgrade this one"))
+            }
+        } catch let error as HistoryError {
+            throw error
+        } catch {
+            throw HistoryError(path: path, reason: .sqlite(Self.message(error)))
+        }
+    }
+
+    // MARK: Writing (the daemon)
+
+    /// Whether `path` with these exact files already has an outcome: a restart skips it
+    /// without reading its weights.
+    public func hasOutcome(path: String, signature: String) throws(HistoryError) -> Bool {
+        try read { db in
+            try CheckpointRecord
+                .filter(Column("path") == path && Column("signature") == signature && Column("status") != CheckpointStatus.processing.rawValue)
+                .fetchCount(db) > 0
+        }
+    }
+
+    /// Claims a checkpoint: inserts its `processing` row and returns it with its id.
+    public func begin(_ record: CheckpointRecord) throws(HistoryError) -> CheckpointRecord {
+        try write { db in
+            var record = record
+            record.status = .processing
+            try record.insert(db)
+            return record
+        }
+    }
+
+    /// The finished outcome for `path` with these weights, if there is one.
+    public func outcome(path: String, fingerprint: String) throws(HistoryError) -> CheckpointRecord? {
+        try read { db in
+            try CheckpointRecord
+                .filter(Column("path") == path && Column("fingerprint") == fingerprint && Column("status") != CheckpointStatus.processing.rawValue)
+                .fetchOne(db)
+        }
+    }
+
+    /// Drops a claim whose weights turned out to be already done (same path and
+    /// fingerprint, files touched), and records the new signature on the existing outcome
+    /// so the next restart skips it cheaply.
+    public func resolveDuplicate(claim: CheckpointRecord, of existing: CheckpointRecord) throws(HistoryError) {
+        try write { db in
+            _ = try CheckpointRecord.deleteOne(db, key: claim.id)
+            try db.execute(sql: "UPDATE checkpoint SET signature = ? WHERE id = ?", arguments: [claim.signature, existing.id])
+        }
+    }
+
+    /// Records a claim's outcome and its module figures in one transaction.
+    public func finish(_ record: CheckpointRecord, modules: [ModuleRecord] = []) throws(HistoryError) {
+        precondition(record.id != nil && record.status != .processing, "finish needs a claimed row and a final status")
+        try write { db in
+            try record.update(db)
+            try ModuleRecord.filter(Column("checkpoint_id") == record.id!).deleteAll(db)
+            for module in modules { try module.insert(db) }
+        }
+    }
+
+    /// Deletes the rows a crashed daemon left `processing` (their checkpoints are then
+    /// processed again from scratch) and returns their paths.
+    public func abandonUnfinished() throws(HistoryError) -> [String] {
+        try write { db in
+            let paths = try String.fetchAll(db, sql: "SELECT path FROM checkpoint WHERE status = 'processing' ORDER BY id")
+            try db.execute(sql: "DELETE FROM checkpoint WHERE status = 'processing'")
+            return paths
+        }
+    }
+
+    /// Deletes outcomes detected before `cutoff` (with their module rows) and returns how
+    /// many went; vacuums when it removed any, so the file shrinks too.
+    @discardableResult
+    public func purge(detectedBefore cutoff: Date) throws(HistoryError) -> Int {
+        let removed = try write { db in
+            try CheckpointRecord.filter(Column("detected_at") < cutoff && Column("status") != CheckpointStatus.processing.rawValue).deleteAll(db)
+        }
+        if removed > 0 {
+            do { try pool.writeWithoutTransaction { try $0.execute(sql: "VACUUM") } } catch {
+                throw HistoryError(path: path, reason: .sqlite(Self.message(error)))
+            }
+        }
+        return removed
+    }
+
+    // MARK: Reading (the CLI)
+
+    /// What `retaind history` lists: filters are ANDed, newest first.
+    public struct Query: Sendable {
+        public var watch: String?
+        public var status: CheckpointStatus?
+        public var since: Date?
+        public var limit: Int?
+
+        public init(watch: String? = nil, status: CheckpointStatus? = nil, since: Date? = nil, limit: Int? = nil) {
+            self.watch = watch
+            self.status = status
+            self.since = since
+            self.limit = limit
+        }
+    }
+
+    /// The outcomes matching `query`, newest first.
+    public func records(_ query: Query = Query()) throws(HistoryError) -> [CheckpointRecord] {
+        try read { db in
+            var request = CheckpointRecord.all()
+            if let watch = query.watch { request = request.filter(Column("watch") == watch) }
+            if let status = query.status { request = request.filter(Column("status") == status.rawValue) }
+            if let since = query.since { request = request.filter(Column("detected_at") >= since) }
+            request = request.order(Column("detected_at").desc, Column("id").desc)
+            if let limit = query.limit { request = request.limit(limit) }
+            return try request.fetchAll(db)
+        }
+    }
+
+    /// The newest outcome whose path or fingerprint (or a fingerprint prefix of at least
+    /// 8 hex digits) is `key`, with its module figures.
+    public func outcome(matching key: String) throws(HistoryError) -> (CheckpointRecord, [ModuleRecord])? {
+        try read { db in
+            var request = CheckpointRecord.filter(Column("path") == key || Column("fingerprint") == key)
+            if key.count >= 8, key.allSatisfy(\.isHexDigit) {
+                request = CheckpointRecord.filter(Column("path") == key || Column("fingerprint").like("\(key.lowercased())%"))
+            }
+            guard let record = try request.order(Column("detected_at").desc, Column("id").desc).fetchOne(db) else { return nil }
+            let modules = try ModuleRecord.filter(Column("checkpoint_id") == record.id!).order(Column("name")).fetchAll(db)
+            return (record, modules)
+        }
+    }
+
+    // MARK: Plumbing
+
+    private func read<T>(_ body: (Database) throws -> T) throws(HistoryError) -> T {
+        do { return try pool.read(body) } catch { throw HistoryError(path: path, reason: .sqlite(Self.message(error))) }
+    }
+
+    private func write<T>(_ body: (Database) throws -> T) throws(HistoryError) -> T {
+        do { return try pool.write(body) } catch { throw HistoryError(path: path, reason: .sqlite(Self.message(error))) }
+    }
+
+    private static func message(_ error: any Error) -> String {
+        if let error = error as? DatabaseError { return error.message ?? "\(error)" }
+        return "\(error)"
+    }
+}

@@ -1,0 +1,96 @@
+import ArgumentParser
+import Foundation
+import History
+
+/// `retaind history`: what the daemon did, newest first.
+struct HistoryCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "history",
+        abstract: "List checkpoint outcomes, newest first.",
+        discussion: """
+            --json prints an array of rows keyed by SPEC names (path, status, drift, \
+            drift_max, drift_after, forget_kept, fingerprint, …), for scripts that gate on it.
+            """
+    )
+
+    @OptionGroup var state: StateOptions
+
+    @Option(help: "Only this watch.")
+    var watch: String?
+
+    @Option(help: "Only this status: passed, restored, flagged, rejected, vanished, error, processing.")
+    var status: CheckpointStatus?
+
+    @Option(help: "Only outcomes detected since then: an ISO 8601 date or time, or an age such as 30m, 12h, 7d.")
+    var since: String?
+
+    @Option(help: "At most this many rows.")
+    var limit: Int = 100
+
+    @Flag(help: "Print JSON instead of a table.")
+    var json = false
+
+    func validate() throws {
+        if let since, SinceParser.date(since) == nil {
+            throw ValidationError("--since: “\(since)” is neither an ISO 8601 date/time nor an age like 12h or 7d")
+        }
+        guard limit > 0 else { throw ValidationError("--limit must be positive") }
+    }
+
+    func run() throws {
+        let history = try state.openHistory()
+        let rows: [CheckpointRecord]
+        do {
+            rows = try history.records(.init(watch: watch, status: status, since: since.flatMap { SinceParser.date($0) }, limit: limit))
+        } catch {
+            Output.error("error: \(error)")
+            throw ExitCode(1)
+        }
+        if json {
+            try Output.printJSON(rows)
+            return
+        }
+        guard !rows.isEmpty else {
+            print("no outcomes\(watch.map { " for watch \($0)" } ?? "")")
+            return
+        }
+        let formatter = DateFormatter()
+        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
+        func f(_ x: Double?) -> String { x.map { String(format: "%.4g", $0) } ?? "-" }
+        let header = ["detected", "status", "drift", "threshold", "after", "watch", "checkpoint"]
+        var table = [header]
+        for row in rows {
+            table.append([formatter.string(from: row.detectedAt), row.status.rawValue, f(row.drift), f(row.threshold),
+                          f(row.driftAfter), row.watch, row.path])
+        }
+        let widths = header.indices.map { column in table.map { $0[column].count }.max()! }
+        for line in table {
+            print(line.enumerated().map { i, cell in i == line.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0) }
+                .joined(separator: "  "))
+        }
+    }
+}
+
+extension CheckpointStatus: ExpressibleByArgument {}
+
+/// `--since` values: ISO 8601 (`2026-11-29`, `2026-11-29T12:00:00Z`) or an age (`90s`,
+/// `30m`, `12h`, `7d`).
+enum SinceParser {
+    static func date(_ text: String, now: Date = Date()) -> Date? {
+        if let unit = text.last, let amount = Double(text.dropLast()), amount >= 0 {
+            let seconds: Double? = switch unit {
+            case "s": 1
+            case "m": 60
+            case "h": 3600
+            case "d": 86_400
+            default: nil
+            }
+            if let seconds { return now.addingTimeInterval(-amount * seconds) }
+        }
+        let full = ISO8601DateFormatter()
+        if let date = full.date(from: text) { return date }
+        let day = ISO8601DateFormatter()
+        day.formatOptions = [.withFullDate]
+        return day.date(from: text)
+    }
+}

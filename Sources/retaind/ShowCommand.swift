@@ -1,0 +1,111 @@
+import ArgumentParser
+import Foundation
+import History
+
+/// `retaind show`: one checkpoint's outcome with its per-module figures.
+struct ShowCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show",
+        abstract: "Show a checkpoint's outcome and per-module drift, before and after restoring.",
+        discussion: "Exits 1 when no outcome matches."
+    )
+
+    @OptionGroup var state: StateOptions
+
+    @Argument(help: "The checkpoint's path, or its fingerprint (a prefix of 8+ hex digits will do).")
+    var key: String
+
+    @Flag(help: "Print JSON (an array of one row, with a `modules` array).")
+    var json = false
+
+    @Option(help: "Modules to list in the table, worst first (all with --json).")
+    var top = 20
+
+    /// `show --json`: the row plus its modules.
+    struct Row: Encodable {
+        let record: CheckpointRecord
+        let modules: [ModuleRecord]
+
+        func encode(to encoder: Encoder) throws {
+            try record.encode(to: encoder)
+            var container = encoder.container(keyedBy: Keys.self)
+            try container.encode(modules.map(ModuleRow.init), forKey: .modules)
+        }
+
+        enum Keys: String, CodingKey { case modules }
+    }
+
+    /// A module without the internal row id.
+    struct ModuleRow: Encodable {
+        let module: ModuleRecord
+        init(_ module: ModuleRecord) { self.module = module }
+
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: Keys.self)
+            try c.encode(module.name, forKey: .name)
+            try c.encode(module.site, forKey: .site)
+            try c.encode(module.rho, forKey: .rho)
+            try c.encode(module.beta, forKey: .beta)
+            try c.encode(module.energy, forKey: .energy)
+            try c.encode(module.referenceEnergy, forKey: .referenceEnergy)
+            try c.encode(module.energyUpper, forKey: .energyUpper)
+            try c.encodeIfPresent(module.rhoAfter, forKey: .rhoAfter)
+            try c.encodeIfPresent(module.updateKept, forKey: .updateKept)
+            try c.encodeIfPresent(module.forgetKept, forKey: .forgetKept)
+        }
+
+        enum Keys: String, CodingKey {
+            case name, site, rho, beta, energy
+            case referenceEnergy = "reference_energy"
+            case energyUpper = "energy_upper"
+            case rhoAfter = "rho_after"
+            case updateKept = "update_kept"
+            case forgetKept = "forget_kept"
+        }
+    }
+
+    func run() throws {
+        let history = try state.openHistory()
+        let found: (CheckpointRecord, [ModuleRecord])?
+        do {
+            let absolute = key.hasPrefix("/") ? key : FileManager.default.currentDirectoryPath + "/" + key
+            found = try history.outcome(matching: key) ?? history.outcome(matching: (absolute as NSString).standardizingPath)
+        } catch {
+            Output.error("error: \(error)")
+            throw ExitCode(1)
+        }
+        guard let (record, modules) = found else {
+            Output.error("error: no outcome for \(key) in \(history.path)")
+            throw ExitCode(1)
+        }
+        if json {
+            try Output.printJSON([Row(record: record, modules: modules)])
+            return
+        }
+        func f(_ x: Double?) -> String { x.map { String(format: "%.6g", $0) } ?? "-" }
+        print("checkpoint   \(record.path)")
+        print("status       \(record.status.rawValue)  (watch \(record.watch))")
+        if let fingerprint = record.fingerprint { print("fingerprint  \(fingerprint)") }
+        if let base = record.baseFingerprint { print("base         \(base)") }
+        if record.drift != nil {
+            print("drift        \(f(record.drift))  (threshold \(f(record.threshold)))")
+            print("drift_max    \(f(record.driftMax))  \(record.driftMaxModule ?? "")")
+        }
+        if let restored = record.restoredPath {
+            print("restored     \(restored)")
+            print("drift_after  \(f(record.driftAfter))   forget_kept \(f(record.forgetKept))   update_kept \(f(record.updateKept))")
+            print("alpha/gamma  \(f(record.alpha)) / \(f(record.gamma))   dtype \(record.outputDType ?? "-")")
+        }
+        if let error = record.error { print("error        \(error)") }
+        let worst = modules.sorted { $0.rho > $1.rho }.prefix(max(0, top))
+        guard !worst.isEmpty else { return }
+        let width = max(6, worst.map(\.name.count).max()!)
+        print("")
+        print("module".padding(toLength: width, withPad: " ", startingAt: 0) + "  rho         rho_after   beta")
+        for m in worst {
+            print(m.name.padding(toLength: width, withPad: " ", startingAt: 0) + "  "
+                  + f(m.rho).padding(toLength: 10, withPad: " ", startingAt: 0) + "  "
+                  + f(m.rhoAfter).padding(toLength: 10, withPad: " ", startingAt: 0) + "  " + f(m.beta))
+        }
+    }
+}
