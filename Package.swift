@@ -90,7 +90,7 @@ let package = Package(
         ),
         .testTarget(
             name: "retaindTests",
-            dependencies: ["retaind", "SafeTensors"]
+            dependencies: ["retaind", "SafeTensors", "History", "TestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]

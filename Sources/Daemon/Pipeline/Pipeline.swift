@@ -199,10 +199,23 @@ final class Pipeline: @unchecked Sendable {
         var path = base
         var attempt = 1
         while FileManager.default.fileExists(atPath: path) {
+            if Self.isOrphanedOutput(path, source: candidate.path, fingerprint: fingerprint) {
+                // Published by a daemon that died before recording it: this run replaces it.
+                try? FileManager.default.removeItem(atPath: path)
+                return path
+            }
             path = attempt == 1 ? "\(base).\(fingerprint.prefix(12))" : "\(base).\(fingerprint.prefix(12)).\(attempt)"
             attempt += 1
         }
         return path
+    }
+
+    /// Whether `path` is a restore of these very weights whose outcome never reached the
+    /// history (the caller has checked there is none).
+    private static func isOrphanedOutput(_ path: String, source: String, fingerprint: String) -> Bool {
+        guard let data = FileManager.default.contents(atPath: path + "/retaind.json"),
+              let provenance = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return false }
+        return provenance["source_path"] as? String == source && provenance["source_fingerprint"] as? String == fingerprint
     }
 
     private func checkpointBytes(_ path: String) -> Int {

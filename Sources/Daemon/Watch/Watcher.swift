@@ -306,11 +306,12 @@ final class Watcher: @unchecked Sendable {
         let watch = watches[index]
         let quiet = now.timeIntervalSince(entry.quietSince)
         switch CheckpointCompleteness.of(directory: path) {
-        case .noWeights, .missing:
+        case .noWeights:
             entry.state = .waiting(recheck: nil)
             return
-        case .short:
-            // A file that stays shorter than its header is truncated, not being written.
+        case .missing, .short:
+            // A file that stays missing or shorter than its header is lost or truncated,
+            // not being written: the pipeline then rejects the checkpoint with the reason.
             guard quiet >= watch.stalledSeconds else {
                 entry.state = .waiting(recheck: entry.quietSince.addingTimeInterval(watch.stalledSeconds))
                 return

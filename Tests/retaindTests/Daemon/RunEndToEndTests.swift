@@ -1,0 +1,165 @@
+import Foundation
+import History
+import Testing
+
+/// `retaind run` end to end: real inotify, SQLite, journald and NOTIFY_SOCKET.
+@Suite(.serialized) struct RunEndToEndTests {
+    /// Every kind of arrival, each with exactly one history row and one journal entry.
+    @Test func everyCheckpointGetsOneOutcomeRowAndOneJournalEntry() throws {
+        let daemon = try DaemonHarness(name: "e2e")
+        try daemon.writeConfig(DaemonHarness.watch(name: "runs", dirs: [daemon.runs], threshold: 0.001, settle: 1, stalled: 3))
+        try daemon.start(watchdogMicroseconds: 2_000_000)
+        let runs = daemon.runs
+
+        // Renamed in atomically: one that passes, one over threshold, a LoRA adapter, a
+        // corrupt header.
+        try CheckpointMaker.interpolated(0.25, into: daemon.staging + "/checkpoint-10")
+        try CheckpointMaker.copy("cand-full", into: daemon.staging + "/checkpoint-20")
+        try CheckpointMaker.copy("cand-lora", into: daemon.staging + "/checkpoint-30")
+        try CheckpointMaker.raw(CheckpointMaker.file(header: #"{"a": 1}"#), into: daemon.staging + "/checkpoint-40")
+        for name in ["checkpoint-10", "checkpoint-20", "checkpoint-30", "checkpoint-40"] { try daemon.moveIn(name) }
+        // A directory that never gets weights is not a candidate.
+        try FileManager.default.createDirectory(atPath: runs + "/checkpoint-50/evals", withIntermediateDirectories: true)
+
+        // Written slowly in place, file by file over several seconds: processed only once complete.
+        try CheckpointMaker.interpolated(0.5, into: daemon.staging + "/slow")
+        let full = try Data(contentsOf: URL(fileURLWithPath: daemon.staging + "/slow/model.safetensors"))
+        let slow = runs + "/checkpoint-60"
+        try FileManager.default.createDirectory(atPath: slow, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: daemon.staging + "/slow/config.json", toPath: slow + "/config.json")
+        FileManager.default.createFile(atPath: slow + "/model.safetensors", contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: slow + "/model.safetensors"))
+        let chunk = full.count / 4 + 1
+        for start in stride(from: 0, to: full.count, by: chunk) {
+            #expect(try daemon.rows().allSatisfy { $0.path != slow }, "the slow checkpoint was picked up before it was complete")
+            try handle.write(contentsOf: full[start..<min(start + chunk, full.count)])
+            Thread.sleep(forTimeInterval: 1.2)
+        }
+        try handle.close()
+
+        let rows = try daemon.waitForOutcomes(5)
+        Thread.sleep(forTimeInterval: 1.5)
+        let final = try daemon.rows()
+        #expect(final.count == 5, "\(final.map { "\($0.path) \($0.status)" })")
+        func row(_ name: String) throws -> CheckpointRecord { try #require(final.first { $0.path == runs + "/" + name }, "no row for \(name)") }
+        #expect(try row("checkpoint-10").status == .passed)
+        #expect(try row("checkpoint-20").status == .restored)
+        #expect(try row("checkpoint-30").status == .restored)
+        #expect(try row("checkpoint-40").status == .rejected)
+        #expect(try row("checkpoint-60").status == .passed)
+        #expect(try row("checkpoint-40").error?.contains("model.safetensors") == true)
+        _ = rows
+
+        // The restored full checkpoint: provenance, and a drift (measured again by the
+        // one-off command on what was written) equal to the recorded, lower drift_after.
+        let restored = try row("checkpoint-20")
+        let output = try #require(restored.restoredPath)
+        #expect(output.hasPrefix(daemon.outputRoot + "/runs/runs/checkpoint-20"))
+        #expect(FileManager.default.fileExists(atPath: output + "/retaind.json"))
+        let measured = try RetaindProcess.run(["drift", "--base", DaemonHarness.fixtures + "base", "--candidate", output,
+                                               "--profile", DaemonHarness.fixtures + "retain.profile.safetensors", "--json"])
+        let drift = try #require((try JSONSerialization.jsonObject(with: Data(measured.stdout.utf8)) as? [String: Any])?["drift"] as? Double)
+        #expect(abs(drift - restored.driftAfter!) <= 1e-6 * max(drift, 1e-12) + 1e-9)
+        #expect(restored.driftAfter! < restored.drift!)
+        #expect(FileManager.default.fileExists(atPath: try #require(try row("checkpoint-30").restoredPath) + "/adapter_model.safetensors"))
+
+        // One journal entry per outcome, with its MESSAGE_ID, PRIORITY and fields.
+        let pid = daemon.pid
+        // Outcome entries carry RETAIND_STATUS; debug entries about a checkpoint do not.
+        let entries = try Journal.wait(pid: pid) { entries in entries.filter { $0["RETAIND_STATUS"] != nil }.count >= 5 }
+            .filter { $0["RETAIND_STATUS"] != nil }
+        let expected: [(String, String, String)] = [
+            ("checkpoint-10", "717891c8273f4ff18e33677fa7021471", "6"),
+            ("checkpoint-20", "15566e7415ab4e43ad3972e3cd21270c", "4"),
+            ("checkpoint-30", "15566e7415ab4e43ad3972e3cd21270c", "4"),
+            ("checkpoint-40", "36edc47f69114067a6aaa42e4abddc01", "3"),
+            ("checkpoint-60", "717891c8273f4ff18e33677fa7021471", "6"),
+        ]
+        for (name, messageID, priority) in expected {
+            let mine = entries.filter { $0["RETAIND_CHECKPOINT"] == runs + "/" + name }
+            #expect(mine.count == 1, "\(name): \(mine.count) entries")
+            guard let entry = mine.first else { continue }
+            #expect(entry["MESSAGE_ID"] == messageID, "\(name)")
+            #expect(entry["PRIORITY"] == priority, "\(name)")
+            #expect(entry["SYSLOG_IDENTIFIER"] == "retaind")
+            #expect(entry["RETAIND_WATCH"] == "runs")
+        }
+        let restoredEntry = try #require(entries.first { $0["RETAIND_CHECKPOINT"] == runs + "/checkpoint-20" })
+        for field in ["RETAIND_FINGERPRINT", "RETAIND_DRIFT", "RETAIND_DRIFT_MAX", "RETAIND_DRIFT_MAX_MODULE", "RETAIND_THRESHOLD",
+                      "RETAIND_RESTORED_PATH", "RETAIND_DRIFT_AFTER", "RETAIND_FORGET_KEPT"] {
+            #expect(restoredEntry[field] != nil, "restored entry lacks \(field)")
+        }
+        #expect(restoredEntry["RETAIND_FINGERPRINT"] == restored.fingerprint)
+        #expect(Double(restoredEntry["RETAIND_DRIFT"] ?? "") == restored.drift)
+        #expect(entries.first { $0["RETAIND_CHECKPOINT"] == runs + "/checkpoint-40" }?["RETAIND_ERROR"]?.isEmpty == false)
+        #expect(entries.allSatisfy { $0["RETAIND_CHECKPOINT"] != runs + "/checkpoint-50" })
+
+        // SIGTERM: STOPPING=1 and a clean exit.
+        let before = daemon.notify.all.count
+        #expect(try daemon.stop(SIGTERM) == 0)
+        try daemon.notify.wait(for: "STOPPING=1", after: before, timeout: 5)
+    }
+
+    /// A restart reprocesses nothing; a checkpoint overwritten in place is processed again.
+    @Test func restartSkipsWhatIsDone_overwrittenInPlaceIsProcessedAgain() throws {
+        let daemon = try DaemonHarness(name: "restart")
+        try daemon.writeConfig(DaemonHarness.watch(name: "runs", dirs: [daemon.runs], settle: 0.5))
+        try daemon.start()
+        try CheckpointMaker.interpolated(0.2, into: daemon.staging + "/checkpoint-1")
+        try CheckpointMaker.interpolated(1.5, into: daemon.staging + "/checkpoint-2")
+        try daemon.moveIn("checkpoint-1")
+        try daemon.moveIn("checkpoint-2")
+        try daemon.waitForOutcomes(2)
+        #expect(try daemon.stop() == 0)
+
+        try daemon.start()
+        let second = daemon.pid
+        Thread.sleep(forTimeInterval: 3)
+        #expect(try daemon.rows().count == 2)
+        #expect(Journal.entries(pid: second).allSatisfy { $0["RETAIND_STATUS"] == nil }, "a restart reprocessed a checkpoint")
+
+        // Overwritten in place with other weights: a new outcome for the new fingerprint.
+        let path = daemon.runs + "/checkpoint-1"
+        try CheckpointMaker.interpolated(0.3, into: daemon.staging + "/replacement")
+        #expect(rename(daemon.staging + "/replacement/model.safetensors", path + "/model.safetensors") == 0)
+        let rows = try daemon.waitForOutcomes(3)
+        let versions = rows.filter { $0.path == path }
+        #expect(versions.count == 2)
+        #expect(Set(versions.compactMap(\.fingerprint)).count == 2)
+        try daemon.stop()
+    }
+
+    /// SIGKILL mid-processing, restart: no partial output, every checkpoint once.
+    @Test func sigkillWhileProcessing_restartProcessesEachCheckpointOnce() throws {
+        let daemon = try DaemonHarness(name: "crash")
+        try daemon.writeConfig(DaemonHarness.watch(name: "runs", dirs: [daemon.runs], settle: 0))
+        try daemon.start()
+        let names = (0..<16).map { "checkpoint-\($0)" }
+        for (i, name) in names.enumerated() {
+            try CheckpointMaker.interpolated(1.2 + Float(i) * 0.05, into: daemon.staging + "/" + name)
+        }
+        for name in names { try daemon.moveIn(name) }
+        // Kill once some restores are done and others are not.
+        let deadline = Date().addingTimeInterval(60)
+        while try daemon.rows().filter({ $0.status == .restored }).count < 3, Date() < deadline { Thread.sleep(forTimeInterval: 0.005) }
+        try daemon.stop(SIGKILL)
+        let atKill = try daemon.rows()
+        #expect(atKill.filter { $0.status != .processing }.count < names.count, "everything finished before the kill")
+
+        try daemon.start()
+        let rows = try daemon.waitForOutcomes(names.count)
+        Thread.sleep(forTimeInterval: 1)
+        let final = try daemon.rows()
+        for name in names {
+            let mine = final.filter { $0.path == daemon.runs + "/" + name }
+            #expect(mine.count == 1 && mine.first?.status == .restored, "\(name): \(mine.map(\.status))")
+        }
+        #expect(!final.contains { $0.status == .processing })
+        // Outputs: exactly one complete directory per checkpoint, no temporaries.
+        let outputs = try FileManager.default.contentsOfDirectory(atPath: daemon.outputRoot + "/runs/runs")
+        #expect(outputs.sorted() == names.sorted(), "\(outputs)")
+        for name in outputs { #expect(FileManager.default.fileExists(atPath: daemon.outputRoot + "/runs/runs/\(name)/retaind.json")) }
+        _ = rows
+        try daemon.stop()
+    }
+}
