@@ -82,7 +82,7 @@ let package = Package(
             name: "RetentionTests",
             dependencies: ["Retention", "TestSupport"]
         ),
-        .testTarget(name: "HistoryTests", dependencies: ["History", "TestSupport"]),
+        .testTarget(name: "HistoryTests", dependencies: ["History", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "JournalTests", dependencies: ["Journal", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(
             name: "DaemonTests",

@@ -170,6 +170,11 @@ public final class HistoryStore: Sendable {
         }
     }
 
+    /// `PRAGMA synchronous` of the daemon's connections (1 = NORMAL), for checks.
+    public func synchronousMode() throws(HistoryError) -> Int {
+        try write { try Int.fetchOne($0, sql: "PRAGMA synchronous") ?? -1 }
+    }
+
     // MARK: Plumbing
 
     private func read<T>(_ body: (Database) throws -> T) throws(HistoryError) -> T {

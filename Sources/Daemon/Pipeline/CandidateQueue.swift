@@ -40,13 +40,6 @@ final class CandidateQueue: @unchecked Sendable {
         return items.removeFirst()
     }
 
-    /// Removes the queued entry for `path` (the watcher saw it change or vanish).
-    func withdraw(_ path: String) {
-        condition.lock()
-        items.removeAll { $0.path == path }
-        condition.unlock()
-    }
-
     /// Wakes the consumer with nil; later offers are refused.
     func close() {
         condition.lock()

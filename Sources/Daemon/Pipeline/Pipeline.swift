@@ -59,8 +59,10 @@ final class Pipeline: @unchecked Sendable {
         lock.unlock()
         guard let watch else { return nil }
 
-        // Changed since the watcher found it quiet: the watcher offers it again later.
-        if let now = DirectorySnapshot(directory: candidate.path), now.signature != candidate.signature {
+        // Changed since the watcher found it quiet: the watcher offers it again once it
+        // settles. Gone (or going: rotation deletes file by file): recorded below as vanished.
+        let stillThere = CheckpointLayout.detect(directory: candidate.path) != nil
+        if stillThere, DirectorySnapshot(directory: candidate.path)?.signature != candidate.signature {
             return nil
         }
         var record: CheckpointRecord

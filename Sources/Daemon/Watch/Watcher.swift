@@ -285,7 +285,8 @@ final class Watcher: @unchecked Sendable {
         var entry: Tracked
         if var known = tracked[path] {
             if known.snapshot != snapshot {
-                if known.state == .handedOver { queue.withdraw(path) }
+                // A queued older version stays queued: the pipeline skips it when its files
+                // differ, or records it vanished when they are gone.
                 known.snapshot = snapshot
                 known.quietSince = now
                 known.state = .waiting(recheck: nil)

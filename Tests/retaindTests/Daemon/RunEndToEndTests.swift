@@ -162,4 +162,29 @@ import Testing
         _ = rows
         try daemon.stop()
     }
+
+    /// The Trainer writes weights, then optimizer state, then trainer_state.json: the
+    /// checkpoint waits for the marker, also when only its siblings show the run writes one.
+    @Test func trainerCheckpoints_waitForTrainerState() throws {
+        let daemon = try DaemonHarness(name: "trainer")
+        try daemon.writeConfig(DaemonHarness.watch(name: "runs", dirs: [daemon.runs], settle: 0.5))
+        try daemon.start()
+        let first = daemon.runs + "/checkpoint-100"
+        try CheckpointMaker.interpolated(0.1, into: first)
+        FileManager.default.createFile(atPath: first + "/optimizer.pt", contents: Data(count: 4096))
+        Thread.sleep(forTimeInterval: 2.5)
+        #expect(try daemon.rows().isEmpty, "processed before trainer_state.json")
+        FileManager.default.createFile(atPath: first + "/trainer_state.json", contents: Data("{}".utf8))
+        try daemon.waitForOutcomes(1, timeout: 10)
+
+        // No Trainer files of its own yet, but its sibling has trainer_state.json.
+        let second = daemon.runs + "/checkpoint-200"
+        try CheckpointMaker.interpolated(0.2, into: second)
+        Thread.sleep(forTimeInterval: 2.5)
+        #expect(try daemon.rows().count == 1, "processed before trainer_state.json")
+        FileManager.default.createFile(atPath: second + "/trainer_state.json", contents: Data("{}".utf8))
+        let rows = try daemon.waitForOutcomes(2, timeout: 10)
+        #expect(rows.allSatisfy { $0.status == .passed })
+        try daemon.stop()
+    }
 }

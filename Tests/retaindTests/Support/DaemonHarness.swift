@@ -23,7 +23,7 @@ final class DaemonHarness: @unchecked Sendable {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         }
         notify = try NotifySocket(directory: directory)
-        Journal.ensureRunning()
+        JournalProcess.ensureRunning()
     }
 
     deinit {
