@@ -17,7 +17,7 @@ build: setup
 release: setup
 	$(SWIFT) build -c release
 
-## The main job: generate example checkpoints and inspect them.
+## The main job: run the daemon on example checkpoints; print history and journal.
 demo: build
 	@bash scripts/demo.sh $(BUILD)/retaind
 

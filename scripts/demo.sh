@@ -1,37 +1,86 @@
 #!/usr/bin/env bash
-# The README's main job (until the daemon lands): generate example checkpoints and
-# let retaind validate and fingerprint each one; the corrupt one is refused with its reason.
-set -uo pipefail
-retaind=${1:-.build/debug/retaind}
-out=demo-out
-python3 tools/make_example.py "$out"
-for ckpt in "$out/base" "$out/run/checkpoint-100" "$out/run/checkpoint-200" "$out/run/checkpoint-300"; do
-  echo "\$ retaind inspect $ckpt"
-  "$retaind" inspect "$ckpt"
-  echo "(exit $?)"
-  echo
-done
-echo "\$ retaind inspect $out/run/checkpoint-200 --json"
-"$retaind" inspect "$out/run/checkpoint-200" --json
+# The README's main job: run the daemon on the embedded SQLite default with the real
+# journald, drop four candidates into a watched run directory (one that passes, one
+# that needs restoring, one corrupt, one LoRA adapter), then print the history, one
+# checkpoint's figures, and the journal entries.
+set -euo pipefail
+retaind=$(realpath "${1:-.build/debug/retaind}")
+root=$(pwd)
+out=$root/demo-out
+fixtures=$root/Tests/Fixtures/tiny-llama
+rm -rf "$out"
+mkdir -p "$out/runs/run-1" "$out/staging"
 
-# Drift of the committed tiny-Llama fixtures (made by tools/fixtures/make_tiny_llama.py
-# with a profile captured by tools/capture_profile.py): a full update, a BF16 copy of
-# it, and a LoRA adapter.
-f=Tests/Fixtures/tiny-llama
+# journald, standalone, as CI starts it (the daemon logs to stderr where there is none).
+if [ "$(id -u)" -eq 0 ] && [ -x /lib/systemd/systemd-journald ] && ! pgrep -x systemd-journal >/dev/null; then
+  /lib/systemd/systemd-journald >/dev/null 2>&1 &
+  for _ in $(seq 50); do [ -S /run/systemd/journal/socket ] && break; sleep 0.1; done
+fi
+
+cat > "$out/retaind.toml" <<TOML
+[store]
+database = "$out/state/history.sqlite"
+
+[[watch]]
+name = "demo"
+dirs = ["$out/runs"]
+pattern = "*/checkpoint-*"
+base = "$fixtures/base"
+retain_profile = "$fixtures/retain.profile.safetensors"
+forget_profile = "$fixtures/forget.profile.safetensors"
+settle_seconds = 1
+
+[watch.gate]
+threshold = 0.001
+
+[watch.restore]
+alpha = 10.0
+gamma = 10.0
+TOML
+
+echo "\$ retaind check-config $out/retaind.toml"
+"$retaind" check-config "$out/retaind.toml"
 echo
-echo "\$ retaind profile inspect $f/retain.profile.safetensors"
-"$retaind" profile inspect "$f/retain.profile.safetensors"
-for c in cand-full cand-bf16 cand-lora; do
-  echo
-  echo "\$ retaind drift --base $f/base --candidate $f/$c --profile $f/retain.profile.safetensors --top 3"
-  "$retaind" drift --base "$f/base" --candidate "$f/$c" --profile "$f/retain.profile.safetensors" --top 3
+python3 tools/make_demo_candidates.py "$out/staging"
+
+echo "\$ retaind run --config $out/retaind.toml &"
+"$retaind" run --config "$out/retaind.toml" 2>"$out/daemon.stderr" &
+pid=$!
+trap 'kill $pid 2>/dev/null || true' EXIT
+for _ in $(seq 100); do [ -f "$out/state/history.sqlite" ] && break; sleep 0.1; done
+sleep 1
+
+for c in checkpoint-100 checkpoint-200 checkpoint-300 checkpoint-400; do
+  echo "\$ mv staging/$c runs/run-1/$c"
+  mv "$out/staging/$c" "$out/runs/run-1/$c"
+done
+for _ in $(seq 300); do
+  n=$("$retaind" history --config "$out/retaind.toml" --json | python3 -c 'import json,sys; print(sum(r["status"] != "processing" for r in json.load(sys.stdin)))')
+  [ "$n" -ge 4 ] && break
+  sleep 0.1
 done
 
-rm -rf "$out/restored"
 echo
-echo "\$ retaind restore --base $f/base --candidate $f/cand-bf16 --profile $f/retain.profile.safetensors --forget-profile $f/forget.profile.safetensors --alpha 10 --out $out/restored"
-"$retaind" restore --base "$f/base" --candidate "$f/cand-bf16" --profile "$f/retain.profile.safetensors" \
-  --forget-profile "$f/forget.profile.safetensors" --alpha 10 --out "$out/restored"
+echo "\$ retaind history --config $out/retaind.toml"
+"$retaind" history --config "$out/retaind.toml"
 echo
-echo "\$ cat $out/restored/retaind.json"
-cat "$out/restored/retaind.json"
+echo "\$ retaind show --config $out/retaind.toml $out/runs/run-1/checkpoint-200 --top 5"
+"$retaind" show --config "$out/retaind.toml" "$out/runs/run-1/checkpoint-200" --top 5
+echo
+kill -TERM $pid
+wait $pid || true
+trap - EXIT
+
+if journalctl -q -n 1 _PID=$pid >/dev/null 2>&1 && [ -n "$(journalctl -q _PID=$pid -o cat 2>/dev/null)" ]; then
+  echo "\$ journalctl _PID=$pid -o short-iso"
+  journalctl --no-pager _PID=$pid -o short-iso
+  echo
+  echo "\$ journalctl _PID=$pid MESSAGE_ID=15566e7415ab4e43ad3972e3cd21270c -o verbose   # the restored entries' fields"
+  journalctl --no-pager _PID=$pid MESSAGE_ID=15566e7415ab4e43ad3972e3cd21270c -o verbose -n 1 | grep -E "^ +(MESSAGE|PRIORITY|MESSAGE_ID|SYSLOG_IDENTIFIER|RETAIND_[A-Z_]+)="
+else
+  echo "(no journald here: the daemon logged to stderr)"
+  cat "$out/daemon.stderr"
+fi
+echo
+echo "restored checkpoints:"
+find "$out/state/restored" -name retaind.json | sort
