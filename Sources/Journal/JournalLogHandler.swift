@@ -38,10 +38,15 @@ public struct JournalLogHandler: LogHandler {
         if let extra = event.metadata { merged.merge(extra) { _, new in new } }
         let fields = Self.fields(message: event.message.description, level: event.level, metadata: merged, identifier: identifier,
                                  source: (event.file, event.line, event.function))
-        if Self.send(fields) != 0 {
+        // sd_journal_sendv drops entries silently (and returns 0) when the socket file
+        // is missing, so look for it first; a stale socket makes it fail (ECONNREFUSED).
+        if access(Self.socketPath, F_OK) != 0 || Self.send(fields) != 0 {
             StandardError.write(Self.fallbackLine(message: event.message.description, level: event.level, metadata: merged))
         }
     }
+
+    /// Where journald listens for native-protocol entries.
+    static let socketPath = "/run/systemd/journal/socket"
 
     /// The journal fields of one entry, in the order they are sent.
     static func fields(message: String, level: Logger.Level, metadata: Logger.Metadata, identifier: String,

@@ -187,4 +187,30 @@ import Testing
         #expect(rows.allSatisfy { $0.status == .passed })
         try daemon.stop()
     }
+
+    /// SIGTERM while restoring: STOPPING=1, exit 0, no partial output, nothing left
+    /// `processing`; a restart finishes the rest.
+    @Test func sigtermWhileProcessing_stopsCleanly() throws {
+        let daemon = try DaemonHarness(name: "sigterm")
+        try daemon.writeConfig(DaemonHarness.watch(name: "runs", dirs: [daemon.runs], settle: 0))
+        try daemon.start()
+        let names = (0..<16).map { "checkpoint-\($0)" }
+        for (i, name) in names.enumerated() { try CheckpointMaker.interpolated(1.2 + Float(i) * 0.05, into: daemon.staging + "/" + name) }
+        for name in names { try daemon.moveIn(name) }
+        try daemon.waitForOutcomes(1)
+        let mark = daemon.notify.all.count
+        #expect(try daemon.stop(SIGTERM) == 0)
+        try daemon.notify.wait(for: "STOPPING=1", after: mark, timeout: 1)
+        let rows = try daemon.rows()
+        #expect(!rows.contains { $0.status == .processing })
+        #expect(rows.count < names.count, "everything finished before SIGTERM")
+        let outputs = try FileManager.default.contentsOfDirectory(atPath: daemon.outputRoot + "/runs/runs")
+        #expect(outputs.sorted() == rows.map { ($0.path as NSString).lastPathComponent }.sorted(), "only complete outputs, no temporaries")
+
+        try daemon.start()
+        try daemon.waitForOutcomes(names.count)
+        #expect(Set(try daemon.rows().map(\.path)).count == names.count)
+        #expect(daemon.notify.all.contains { $0.text.hasPrefix("STATUS=processing \(daemon.runs)/checkpoint-") })
+        try daemon.stop()
+    }
 }

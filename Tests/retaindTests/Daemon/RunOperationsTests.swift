@@ -202,4 +202,65 @@ import Testing
         })
         try daemon.stop()
     }
+
+    /// A watch whose profile names another base is disabled with the reason; a watch
+    /// without a forget profile runs with a warning; the others run.
+    @Test func watchWithAnotherBasesProfile_isDisabled_othersRun() throws {
+        let daemon = try DaemonHarness(name: "disabled")
+        let other = daemon.directory + "/other-runs"
+        try FileManager.default.createDirectory(atPath: other, withIntermediateDirectories: true)
+        // cand-full as the "base": the retain profile names the real base's fingerprint.
+        let wrongBase = DaemonHarness.watch(name: "wrong", dirs: [other], settle: 0)
+            .replacingOccurrences(of: "tiny-llama/base\"", with: "tiny-llama/cand-full\"")
+        let noForget = DaemonHarness.watch(name: "good", dirs: [daemon.runs], settle: 0)
+            .split(separator: "\n").filter { !$0.hasPrefix("forget_profile") }.joined(separator: "\n") + "\n"
+        try daemon.writeConfig(wrongBase + noForget)
+        try daemon.start()
+        let ready = try #require(daemon.notify.all.last { $0.text.contains("READY=1") })
+        #expect(ready.text.contains("STATUS=watching 1 of 2 watches (good)"))
+        let entries = try Journal.wait(pid: daemon.pid) { entries in
+            entries.contains { $0["RETAIND_WATCH"] == "wrong" && $0["PRIORITY"] == "3" }
+                && entries.contains { $0["RETAIND_WATCH"] == "good" && $0["PRIORITY"] == "4" }
+        }
+        let disabled = try #require(entries.first { $0["RETAIND_WATCH"] == "wrong" && $0["PRIORITY"] == "3" })
+        #expect(disabled["MESSAGE_ID"] == "a9f6ed3750744e598f83df8bd73247ec")
+        #expect(disabled["MESSAGE"]?.contains("watch “wrong” disabled: retain profile") == true)
+        #expect(disabled["MESSAGE"]?.contains("capture it again on this base") == true)
+        let warning = try #require(entries.first { $0["RETAIND_WATCH"] == "good" && $0["PRIORITY"] == "4" })
+        #expect(warning["MESSAGE_ID"] == "0469c33aa8ef4ee0894960bc34d12e13")
+        #expect(warning["MESSAGE"]?.contains("no forget_profile") == true)
+
+        try CheckpointMaker.interpolated(0.2, into: daemon.staging + "/checkpoint-1")
+        try daemon.moveIn("checkpoint-1")
+        try CheckpointMaker.interpolated(0.2, into: daemon.staging + "/checkpoint-2")
+        try daemon.moveIn("checkpoint-2", to: other + "/checkpoint-2")
+        let rows = try daemon.waitForOutcomes(1)
+        Thread.sleep(forTimeInterval: 1)
+        #expect(try daemon.rows().map(\.watch) == ["good"])
+        _ = rows
+        try daemon.stop()
+    }
+
+    /// With no journal socket (a developer's shell), entries go to stderr.
+    @Test func withoutAJournal_entriesGoToStderr() throws {
+        let directory = NSTemporaryDirectory() + "retaind-nojournal-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try "[store]\ndatabase = \"/proc/forbidden/h.sqlite\"\n\(DaemonHarness.watch(name: "w", dirs: [directory]))"
+            .write(toFile: directory + "/retaind.toml", atomically: true, encoding: .utf8)
+        // A mount namespace where /run/systemd/journal is an empty tmpfs.
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
+        process.arguments = ["-m", "sh", "-c", "mount -t tmpfs none /run/systemd/journal && exec \"$0\" run --config \"$1\"",
+                             RetaindProcess.executable, directory + "/retaind.toml"]
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        try #require(!stderr.contains("mount:"), "needs root to unshare a mount namespace: \(stderr)")
+        #expect(process.terminationStatus == 1)
+        #expect(stderr.contains("<2>retaind cannot run: history database /proc/forbidden/h.sqlite: cannot create /proc/forbidden: No such file or directory"), "\(stderr)")
+        #expect(stderr.contains("message_id=a9f6ed3750744e598f83df8bd73247ec"))
+    }
 }
