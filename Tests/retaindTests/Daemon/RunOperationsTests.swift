@@ -263,4 +263,50 @@ import Testing
         #expect(stderr.contains("<2>retaind cannot run: history database /proc/forbidden/h.sqlite: cannot create /proc/forbidden: No such file or directory"), "\(stderr)")
         #expect(stderr.contains("message_id=a9f6ed3750744e598f83df8bd73247ec"))
     }
+
+    /// An output root that fills up: the checkpoint is recorded `error` with the reason
+    /// and a PRIORITY=3 entry, nothing partial is left, and the next checkpoint is served.
+    @Test func fullOutputDisk_isAnErrorOutcome_notAPartialOutput() throws {
+        let daemon = try DaemonHarness(name: "full-disk")
+        let small = daemon.directory + "/small"
+        try FileManager.default.createDirectory(atPath: small, withIntermediateDirectories: true)
+        // A 64 KiB filesystem: smaller than one restored tiny checkpoint (≈ 95 KB).
+        let mount = Process()
+        mount.executableURL = URL(fileURLWithPath: "/bin/mount")
+        mount.arguments = ["-t", "tmpfs", "-o", "size=64k", "tmpfs", small]
+        try mount.run()
+        mount.waitUntilExit()
+        try #require(mount.terminationStatus == 0, "needs root to mount a tmpfs")
+        defer {
+            let umount = Process()
+            umount.executableURL = URL(fileURLWithPath: "/bin/umount")
+            umount.arguments = [small]
+            try? umount.run()
+            umount.waitUntilExit()
+        }
+        try """
+            [store]
+            database = "\(daemon.database)"
+            output_root = "\(small)"
+
+            \(DaemonHarness.watch(name: "runs", dirs: [daemon.runs], settle: 0))
+            """.write(toFile: daemon.configPath, atomically: true, encoding: .utf8)
+        try daemon.start()
+        try CheckpointMaker.interpolated(1.5, into: daemon.staging + "/checkpoint-1")
+        try daemon.moveIn("checkpoint-1")
+        let row = try #require(try daemon.waitForOutcomes(1).first)
+        #expect(row.status == .error)
+        #expect(row.error?.contains("No space left on device") == true, "\(row.error ?? "")")
+        #expect(row.drift != nil, "the drift was measured before the write failed")
+        // Nothing at the destination, and no temporary either.
+        let leftovers = (FileManager.default.enumerator(atPath: small)?.allObjects as? [String] ?? []).filter { $0.contains("checkpoint-1") }
+        #expect(leftovers.isEmpty, "\(leftovers)")
+        let entry = try Journal.wait(pid: daemon.pid) { $0.contains { $0["RETAIND_STATUS"] == "error" } }.first { $0["RETAIND_STATUS"] == "error" }!
+        #expect(entry["PRIORITY"] == "3" && entry["MESSAGE_ID"] == "a9f6ed3750744e598f83df8bd73247ec")
+
+        try CheckpointMaker.interpolated(0.1, into: daemon.staging + "/checkpoint-2")
+        try daemon.moveIn("checkpoint-2")
+        #expect(try daemon.waitForOutcomes(2).contains { $0.path.hasSuffix("checkpoint-2") && $0.status == .passed })
+        try daemon.stop()
+    }
 }
