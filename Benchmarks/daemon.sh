@@ -52,5 +52,6 @@ print(f"processing (drift + restore + history): {seconds:.2f} s")
 print(f"detection latency (rename -> journal entry, less processing): {logged - moved - seconds:.3f} s")
 print(f"daemon peak RSS: {hwm / 1024:.0f} MiB")
 PY
-"$bin" history --config "$w/retaind.toml" --json | python3 -c 'import json,sys; r=json.load(sys.stdin)[0]; print(f"history: drift pass {r[\"drift_seconds\"]:.2f} s, restore {r[\"restore_seconds\"]:.2f} s")'
+"$bin" history --config "$w/retaind.toml" --json \
+  | python3 -c 'import json,sys; r=json.load(sys.stdin)[0]; print("history: drift pass %.2f s, restore %.2f s" % (r["drift_seconds"], r["restore_seconds"]))'
 rm -rf "$w"
