@@ -242,7 +242,8 @@ import Testing
     }
 
     /// With no journal socket (a developer's shell), entries go to stderr.
-    @Test func withoutAJournal_entriesGoToStderr() throws {
+    @Test(.enabled(if: getuid() == 0, "needs root to unshare a mount namespace"))
+    func withoutAJournal_entriesGoToStderr() throws {
         let directory = NSTemporaryDirectory() + "retaind-nojournal-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try "[store]\ndatabase = \"/proc/forbidden/h.sqlite\"\n\(DaemonHarness.watch(name: "w", dirs: [directory]))"
@@ -266,7 +267,8 @@ import Testing
 
     /// An output root that fills up: the checkpoint is recorded `error` with the reason
     /// and a PRIORITY=3 entry, nothing partial is left, and the next checkpoint is served.
-    @Test func fullOutputDisk_isAnErrorOutcome_notAPartialOutput() throws {
+    @Test(.enabled(if: getuid() == 0, "needs root to mount a small tmpfs"))
+    func fullOutputDisk_isAnErrorOutcome_notAPartialOutput() throws {
         let daemon = try DaemonHarness(name: "full-disk")
         let small = daemon.directory + "/small"
         try FileManager.default.createDirectory(atPath: small, withIntermediateDirectories: true)
@@ -307,6 +309,24 @@ import Testing
         try CheckpointMaker.interpolated(0.1, into: daemon.staging + "/checkpoint-2")
         try daemon.moveIn("checkpoint-2")
         #expect(try daemon.waitForOutcomes(2).contains { $0.path.hasSuffix("checkpoint-2") && $0.status == .passed })
+        try daemon.stop()
+    }
+
+    /// A watched directory that does not exist at start draws a warning and is found by
+    /// the periodic rescan once created, with its checkpoints.
+    @Test func missingWatchedDirectory_isPickedUpByTheRescan() throws {
+        let daemon = try DaemonHarness(name: "rescan")
+        let later = daemon.directory + "/later"
+        try daemon.writeConfig(DaemonHarness.watch(name: "runs", dirs: [later], settle: 0, rescan: 1))
+        try daemon.start()
+        let warning = try Journal.wait(pid: daemon.pid) { $0.contains { $0["RETAIND_DIR"] == later } }.first { $0["RETAIND_DIR"] == later }!
+        #expect(warning["MESSAGE_ID"] == "0469c33aa8ef4ee0894960bc34d12e13" && warning["PRIORITY"] == "4")
+        // Created after start, with a checkpoint already inside (no inotify watch on it yet).
+        try FileManager.default.createDirectory(atPath: daemon.staging + "/later", withIntermediateDirectories: true)
+        try CheckpointMaker.interpolated(0.2, into: daemon.staging + "/later/checkpoint-1")
+        #expect(rename(daemon.staging + "/later", later) == 0)
+        let rows = try daemon.waitForOutcomes(1, timeout: 10)
+        #expect(rows.first?.path == later + "/checkpoint-1")
         try daemon.stop()
     }
 }
