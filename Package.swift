@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "History", targets: ["History"]),
         .library(name: "Journal", targets: ["Journal"]),
         .library(name: "Daemon", targets: ["Daemon"]),
+        .library(name: "Model", targets: ["Model"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -29,6 +30,7 @@ let package = Package(
         ),
         .systemLibrary(name: "CSystemd", providers: [.apt(["libsystemd-dev"])]),
         .target(name: "Linalg", dependencies: ["COpenBLAS"]),
+        .target(name: "Model", dependencies: ["SafeTensors", "Linalg"]),
         .target(name: "History", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "Journal", dependencies: ["CSystemd", .product(name: "Logging", package: "swift-log")]),
         .target(
@@ -55,6 +57,7 @@ let package = Package(
                 "History",
                 "Journal",
                 "Daemon",
+                "Model",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -82,6 +85,7 @@ let package = Package(
             name: "RetentionTests",
             dependencies: ["Retention", "TestSupport"]
         ),
+        .testTarget(name: "ModelTests", dependencies: ["Model", "SafeTensors", "TestSupport"]),
         .testTarget(name: "HistoryTests", dependencies: ["History", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "JournalTests", dependencies: ["Journal", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(

@@ -15,6 +15,6 @@ struct Retaind: AsyncParsableCommand {
             """,
         version: version,
         subcommands: [RunCommand.self, HistoryCommand.self, ShowCommand.self, CheckConfigCommand.self, DriftCommand.self,
-                      RestoreCommand.self, ProfileCommand.self, InspectCommand.self]
+                      RestoreCommand.self, ProfileCommand.self, EvalCommand.self, InspectCommand.self]
     )
 }

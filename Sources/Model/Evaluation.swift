@@ -1,0 +1,67 @@
+import Foundation
+import Linalg
+
+/// Perplexity of a model on held-out sequences, and its mean KL divergence from a base.
+public enum Evaluation {
+    /// What `retaind eval` reports; keys are the JSON names.
+    public struct Result: Sendable, Codable, Equatable {
+        /// `exp` of the mean next-token negative log-likelihood over every predicted
+        /// position of every sequence, as transformers computes it.
+        public let ppl: Double
+        /// Mean over the same positions of `KL(base ‖ model)` of the next-token
+        /// distributions (nats), when a base was given.
+        public let kl: Double?
+        /// Predicted positions: `Σ (length − 1)`.
+        public let tokens: Int
+    }
+
+    /// Evaluates `model` (and its divergence from `base`) on `sequences`, `batchSize`
+    /// sequences per pass (each layer is converted once per batch).
+    public static func run(model: LlamaModel, base: LlamaModel? = nil, sequences: [[Int]],
+                           batchSize: Int = 32) throws(ModelError) -> Result {
+        if let base, base.config.vocabSize != model.config.vocabSize {
+            throw ModelError(path: base.path, "vocabulary of \(base.config.vocabSize) differs from the model's \(model.config.vocabSize)")
+        }
+        let head = try model.outputProjection()
+        let baseHead = try base?.outputProjection()
+        var nll = 0.0, divergence = 0.0, tokens = 0
+        for start in stride(from: 0, to: sequences.count, by: max(1, batchSize)) {
+            let batch = Array(sequences[start..<min(start + max(1, batchSize), sequences.count)])
+            let hidden = try model.hiddenStates(batch)
+            let baseHidden = try base?.hiddenStates(batch)
+            for (i, ids) in batch.enumerated() where ids.count > 1 {
+                let logProbs = logSoftmax(LlamaModel.logits(hidden[i], head: head))
+                for t in 0..<(ids.count - 1) { nll -= logProbs[t * head.rows + ids[t + 1]] }
+                if let baseHidden, let baseHead {
+                    let baseLogProbs = logSoftmax(LlamaModel.logits(baseHidden[i], head: baseHead))
+                    for t in 0..<(ids.count - 1) {
+                        var kl = 0.0
+                        for v in 0..<head.rows {
+                            let lb = baseLogProbs[t * head.rows + v]
+                            kl += exp(lb) * (lb - logProbs[t * head.rows + v])
+                        }
+                        divergence += kl
+                    }
+                }
+                tokens += ids.count - 1
+            }
+        }
+        guard tokens > 0 else { throw ModelError(path: model.path, "no sequence has two or more tokens: nothing to predict") }
+        return Result(ppl: exp(nll / Double(tokens)), kl: base == nil ? nil : divergence / Double(tokens), tokens: tokens)
+    }
+
+    /// Row-wise log-softmax in F64.
+    static func logSoftmax(_ logits: Matrix<Float>) -> [Double] {
+        var out = [Double](repeating: 0, count: logits.storage.count)
+        for r in 0..<logits.rows {
+            let row = r * logits.cols
+            var peak = -Double.infinity
+            for j in 0..<logits.cols { peak = max(peak, Double(logits.storage[row + j])) }
+            var total = 0.0
+            for j in 0..<logits.cols { total += exp(Double(logits.storage[row + j]) - peak) }
+            let normalizer = peak + log(total)
+            for j in 0..<logits.cols { out[row + j] = Double(logits.storage[row + j]) - normalizer }
+        }
+        return out
+    }
+}

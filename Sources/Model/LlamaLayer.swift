@@ -1,0 +1,67 @@
+import Linalg
+import SafeTensors
+
+/// One decoder layer's weights in F32, converted from the checkpoint's dtype when the
+/// layer is reached and dropped after it, so a pass holds one layer at a time.
+struct LlamaLayer {
+    let inputNorm: [Float]
+    let postAttentionNorm: [Float]
+    /// `[out, in]` as stored, applied as `x · Wᵀ`.
+    let q: Matrix<Float>, k: Matrix<Float>, v: Matrix<Float>, o: Matrix<Float>
+    let qBias: [Float]?, kBias: [Float]?, vBias: [Float]?
+    let gate: Matrix<Float>, up: Matrix<Float>, down: Matrix<Float>
+
+    init(_ index: Int, from weights: LlamaWeights) throws(ModelError) {
+        let c = weights.config
+        let p = "model.layers.\(index)."
+        let qWidth = c.heads * c.headDim, kvWidth = c.kvHeads * c.headDim
+        inputNorm = try weights.vector(p + "input_layernorm.weight", c.hiddenSize)
+        postAttentionNorm = try weights.vector(p + "post_attention_layernorm.weight", c.hiddenSize)
+        q = try weights.matrix(p + "self_attn.q_proj.weight", qWidth, c.hiddenSize)
+        k = try weights.matrix(p + "self_attn.k_proj.weight", kvWidth, c.hiddenSize)
+        v = try weights.matrix(p + "self_attn.v_proj.weight", kvWidth, c.hiddenSize)
+        o = try weights.matrix(p + "self_attn.o_proj.weight", c.hiddenSize, qWidth)
+        if c.attentionBias {
+            qBias = try weights.vector(p + "self_attn.q_proj.bias", qWidth)
+            kBias = try weights.vector(p + "self_attn.k_proj.bias", kvWidth)
+            vBias = try weights.vector(p + "self_attn.v_proj.bias", kvWidth)
+        } else {
+            (qBias, kBias, vBias) = (nil, nil, nil)
+        }
+        gate = try weights.matrix(p + "mlp.gate_proj.weight", c.intermediateSize, c.hiddenSize)
+        up = try weights.matrix(p + "mlp.up_proj.weight", c.intermediateSize, c.hiddenSize)
+        down = try weights.matrix(p + "mlp.down_proj.weight", c.hiddenSize, c.intermediateSize)
+    }
+}
+
+/// A model's tensors by name, converted to F32 on request and checked against the
+/// config's shapes.
+struct LlamaWeights {
+    let config: LlamaConfig
+    let checkpoint: Checkpoint
+
+    func tensor(_ name: String, shape: [Int]) throws(ModelError) -> [Float] {
+        guard let location = checkpoint.location(of: name) else {
+            throw ModelError(path: checkpoint.path, "tensor \(name) is missing")
+        }
+        guard location.tensor.shape == shape else {
+            throw ModelError(path: checkpoint.path, "tensor \(name) has shape \(location.tensor.shape), config.json implies \(shape)")
+        }
+        guard location.tensor.dtype.isConvertibleToFloat32 else {
+            throw ModelError(path: checkpoint.path, "tensor \(name) is \(location.tensor.dtype.rawValue), not a float type")
+        }
+        do {
+            let values = try location.file.float32Array(location.tensor)
+            location.file.release(location.tensor)
+            return values
+        } catch {
+            throw ModelError(path: checkpoint.path, "\(error)")
+        }
+    }
+
+    func vector(_ name: String, _ count: Int) throws(ModelError) -> [Float] { try tensor(name, shape: [count]) }
+
+    func matrix(_ name: String, _ rows: Int, _ cols: Int) throws(ModelError) -> Matrix<Float> {
+        Matrix(rows: rows, cols: cols, storage: try tensor(name, shape: [rows, cols]))
+    }
+}

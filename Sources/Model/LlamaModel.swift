@@ -1,0 +1,79 @@
+import Foundation
+import Linalg
+import SafeTensors
+
+/// A `LlamaForCausalLM`-style decoder on the CPU: F32 compute over weights stored in
+/// BF16, F16 or F32, converted one layer at a time; every matrix product in BLAS.
+///
+/// A pass runs layer by layer over a whole batch of sequences, so each layer's weights
+/// are converted once per batch and only one layer is held in F32.
+public final class LlamaModel {
+    public let config: LlamaConfig
+    public let path: String
+    private let weights: LlamaWeights
+
+    /// Opens the model in `directory` (full or sharded checkpoint with `config.json`).
+    public init(directory: String) throws(ModelError) {
+        config = try LlamaConfig.load(directory: directory)
+        path = directory
+        let checkpoint: Checkpoint
+        do { checkpoint = try Checkpoint.open(directory) } catch { throw ModelError(path: directory, "\(error)") }
+        guard checkpoint.adapter == nil else {
+            throw ModelError(path: directory, "a LoRA adapter cannot be evaluated on its own; merge it into its base first")
+        }
+        weights = LlamaWeights(config: config, checkpoint: checkpoint)
+    }
+
+    /// The final hidden states (after the last norm) of each sequence, `tokens × hidden`.
+    public func hiddenStates(_ sequences: [[Int]], observer: SiteObserver? = nil) throws(ModelError) -> [Matrix<Float>] {
+        let c = config
+        for (i, ids) in sequences.enumerated() {
+            guard !ids.isEmpty else { throw ModelError(path: path, "sequence \(i) is empty") }
+            if let bad = ids.first(where: { $0 < 0 || $0 >= c.vocabSize }) {
+                throw ModelError(path: path, "sequence \(i) has token id \(bad), outside the vocabulary of \(c.vocabSize)")
+            }
+        }
+        let embeddings = try weights.matrix("model.embed_tokens.weight", c.vocabSize, c.hiddenSize)
+        var hidden: [Matrix<Float>] = sequences.map { ids in
+            var x = Matrix<Float>(rows: ids.count, cols: c.hiddenSize)
+            for (t, id) in ids.enumerated() {
+                for j in 0..<c.hiddenSize { x.storage[t * c.hiddenSize + j] = embeddings.storage[id * c.hiddenSize + j] }
+            }
+            return x
+        }
+        var rotary = Rotary(config: c)
+        rotary.reserve(sequences.map(\.count).max() ?? 0)
+        let workspace = LayerWorkspace(config: c)
+        for index in 0..<c.layers {
+            let layer = try LlamaLayer(index, from: weights)
+            for s in hidden.indices {
+                workspace.run(layer, index: index, on: &hidden[s], rotary: rotary, observer: observer)
+            }
+        }
+        let norm = try weights.vector("model.norm.weight", c.hiddenSize)
+        for s in hidden.indices {
+            hidden[s].withMutableView { x in LayerWorkspace.rmsNorm(x.readOnly, weight: norm, eps: c.rmsNormEps, into: x) }
+        }
+        return hidden
+    }
+
+    /// The output projection (`lm_head`, or the embeddings when tied), `vocab × hidden`.
+    public func outputProjection() throws(ModelError) -> Matrix<Float> {
+        let name = config.tieWordEmbeddings || weights.checkpoint.location(of: "lm_head.weight") == nil
+            ? "model.embed_tokens.weight" : "lm_head.weight"
+        return try weights.matrix(name, config.vocabSize, config.hiddenSize)
+    }
+
+    /// Logits of one sequence, `tokens × vocab`.
+    public func logits(_ ids: [Int]) throws(ModelError) -> Matrix<Float> {
+        let hidden = try hiddenStates([ids])[0]
+        return Self.logits(hidden, head: try outputProjection())
+    }
+
+    /// `hidden · headᵀ`.
+    public static func logits(_ hidden: Matrix<Float>, head: Matrix<Float>) -> Matrix<Float> {
+        var out = Matrix<Float>(rows: hidden.rows, cols: head.rows)
+        hidden.withView { h in head.withView { w in out.withMutableView { BLAS.gemm(h, .none, w, .transpose, into: $0) } } }
+        return out
+    }
+}

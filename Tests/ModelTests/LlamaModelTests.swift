@@ -1,0 +1,95 @@
+import Foundation
+import Model
+import SafeTensors
+import TestSupport
+import Testing
+
+/// The Swift forward pass against transformers' logits on tiny random decoders
+/// (`tools/fixtures/make_llama_forward.py`).
+struct LlamaModelTests {
+    static let fixtures = PythonScript.repositoryRoot + "/Tests/Fixtures/"
+    static let models = [
+        ("tiny-llama", fixtures + "tiny-llama/base"),           // GQA 4:2, tied head, F32
+        ("llama3-untied", fixtures + "llama-forward/llama3-untied"),  // GQA 4:1, rope llama3, untied, BF16
+        ("qwen2-bias", fixtures + "llama-forward/qwen2-bias"),   // q/k/v biases, tied, F32
+    ]
+
+    struct Expected: Decodable {
+        let sequences: [[Int]]
+        let perplexity: [String: Double]
+        /// KL(llama3-untied ‖ llama3-perturbed), from transformers.
+        let kl_llama3_perturbed: Double
+    }
+
+    static let expected: Expected = {
+        let data = FileManager.default.contents(atPath: fixtures + "llama-forward/expected.json")!
+        return try! JSONDecoder().decode(Expected.self, from: data)
+    }()
+
+    @Test(arguments: models)
+    func logits_matchTransformers(name: String, path: String) throws {
+        let model = try LlamaModel(directory: path)
+        let reference = try SafeTensorsFile(path: Self.fixtures + "llama-forward/expected.safetensors")
+        for (i, ids) in Self.expected.sequences.enumerated() {
+            let logits = try model.logits(ids)
+            let want = try reference.float32Array(reference.requireTensor("\(name).\(i)"))
+            #expect(logits.storage.count == want.count)
+            let worst = zip(logits.storage, want).map { abs($0 - $1) }.max() ?? .infinity
+            #expect(worst <= 1e-3, "\(name) sequence \(i): max |Δlogit| = \(worst)")
+        }
+    }
+
+    @Test func config_readsBothRopeKeyStyles() throws {
+        let llama3 = try LlamaConfig.load(directory: Self.fixtures + "llama-forward/llama3-untied")
+        #expect(llama3.ropeTheta == 500_000)
+        #expect(llama3.ropeScaling?.factor == 8 && llama3.ropeScaling?.originalMaxPositionEmbeddings == 16)
+        #expect(llama3.kvHeads == 1 && !llama3.tieWordEmbeddings)
+        let qwen = try LlamaConfig.load(directory: Self.fixtures + "llama-forward/qwen2-bias")
+        #expect(qwen.attentionBias && qwen.tieWordEmbeddings)
+    }
+
+    @Test func unsupportedModels_areRefusedWithTheReason() throws {
+        let directory = NSTemporaryDirectory() + "retaind-model-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        func refusal(_ config: String) -> String? {
+            try? config.write(toFile: directory + "/config.json", atomically: true, encoding: .utf8)
+            do { _ = try LlamaConfig.load(directory: directory); return nil } catch { return error.message }
+        }
+        let base = #""hidden_size": 8, "intermediate_size": 16, "num_hidden_layers": 1, "num_attention_heads": 2, "vocab_size": 10"#
+        #expect(refusal(#"{"model_type": "gpt2", \#(base)}"#)?.contains("not a Llama-family decoder") == true)
+        #expect(refusal(#"{"model_type": "llama", "rope_scaling": {"rope_type": "yarn", "factor": 4}, \#(base)}"#)?.contains("rope type \"yarn\"") == true)
+        #expect(refusal(#"{"model_type": "llama", "hidden_act": "gelu", \#(base)}"#)?.contains("hidden_act") == true)
+        #expect(refusal(#"{"model_type": "llama", "num_key_value_heads": 3, \#(base)}"#)?.contains("multiple") == true)
+        #expect(refusal(#"{"model_type": "llama"}"#)?.contains("hidden_size") == true)
+    }
+
+    @Test func outOfVocabularyIds_areRefused() throws {
+        let model = try LlamaModel(directory: Self.fixtures + "tiny-llama/base")
+        #expect(throws: ModelError.self) { _ = try model.logits([1, 500]) }
+    }
+}
+
+/// Perplexity and KL against transformers on the same fixtures.
+struct EvaluationTests {
+    static let fixtures = LlamaModelTests.fixtures
+
+    @Test(arguments: LlamaModelTests.models)
+    func perplexity_matchesTransformers(name: String, path: String) throws {
+        let result = try Evaluation.run(model: LlamaModel(directory: path), sequences: LlamaModelTests.expected.sequences, batchSize: 2)
+        let want = try #require(LlamaModelTests.expected.perplexity[name])
+        #expect(abs(result.ppl - want) / want < 1e-4, "\(name): \(result.ppl) vs \(want)")
+        #expect(result.tokens == 39 + 16 + 0)
+        #expect(result.kl == nil)
+    }
+
+    @Test func kl_matchesTransformers_andIsZeroAgainstItself() throws {
+        let base = try LlamaModel(directory: Self.fixtures + "llama-forward/llama3-untied")
+        let perturbed = try LlamaModel(directory: Self.fixtures + "llama-forward/llama3-perturbed")
+        let sequences = LlamaModelTests.expected.sequences
+        let kl = try #require(try Evaluation.run(model: perturbed, base: base, sequences: sequences).kl)
+        let want = LlamaModelTests.expected.kl_llama3_perturbed
+        #expect(abs(kl - want) / want < 1e-4, "\(kl) vs \(want)")
+        let same = try #require(try Evaluation.run(model: base, base: base, sequences: sequences).kl)
+        #expect(abs(same) < 1e-9)
+    }
+}
