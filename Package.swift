@@ -30,7 +30,7 @@ let package = Package(
         ),
         .systemLibrary(name: "CSystemd", providers: [.apt(["libsystemd-dev"])]),
         .target(name: "Linalg", dependencies: ["COpenBLAS"]),
-        .target(name: "Model", dependencies: ["SafeTensors", "Linalg"]),
+        .target(name: "Model", dependencies: ["SafeTensors", "Linalg", "Retention", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "History", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "Journal", dependencies: ["CSystemd", .product(name: "Logging", package: "swift-log")]),
         .target(
@@ -85,7 +85,7 @@ let package = Package(
             name: "RetentionTests",
             dependencies: ["Retention", "TestSupport"]
         ),
-        .testTarget(name: "ModelTests", dependencies: ["Model", "SafeTensors", "TestSupport"]),
+        .testTarget(name: "ModelTests", dependencies: ["Model", "Retention", "Linalg", "SafeTensors", "TestSupport"]),
         .testTarget(name: "HistoryTests", dependencies: ["History", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "JournalTests", dependencies: ["Journal", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(

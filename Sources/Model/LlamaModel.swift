@@ -57,6 +57,11 @@ public final class LlamaModel {
         return hidden
     }
 
+    /// The SPEC §6 fingerprint of the weights (one read of every tensor).
+    public func fingerprint() throws(ModelError) -> String {
+        do { return try weights.checkpoint.stream { _, _, _ in } } catch { throw ModelError(path: path, "\(error)") }
+    }
+
     /// The output projection (`lm_head`, or the embeddings when tied), `vocab × hidden`.
     public func outputProjection() throws(ModelError) -> Matrix<Float> {
         let name = config.tieWordEmbeddings || weights.checkpoint.location(of: "lm_head.weight") == nil

@@ -1,14 +1,80 @@
 import ArgumentParser
 import Foundation
+import Model
 import Retention
 
 /// `retaind profile`: work with retain profiles.
 struct ProfileCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "profile",
-        abstract: "Inspect retain profiles.",
-        subcommands: [Inspect.self]
+        abstract: "Build and inspect retain profiles.",
+        subcommands: [Build.self, Inspect.self]
     )
+
+    /// `retaind profile build`: a profile captured natively, no Python needed.
+    struct Build: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Capture a retain (or forget) profile by running the base on a proxy.",
+            discussion: """
+                Same result as tools/capture_profile.py for Llama-family bases: at the input of \
+                every linear module of the decoder layers, F64 statistics of the proxy's \
+                activations; modules reading one input share a site; each site keeps its \
+                leading eigen-directions by energy, between --min-rank and --max-rank. The \
+                proxy is JSONL with "ids" (or "text", with the base's tokenizer). Exits 1 with \
+                the reason when the base or proxy cannot be used.
+                """
+        )
+
+        @Option(help: "The base checkpoint (Llama-family, full or sharded).")
+        var base: String
+
+        @Option(help: "The proxy: JSONL with \"ids\" (token ids) or \"text\" per row.")
+        var proxy: String
+
+        @Option(help: "Where to write the *.profile.safetensors file.")
+        var out: String
+
+        @Option(help: "At most this many proxy tokens.")
+        var maxTokens = 65536
+
+        @Option(help: "Window length: sequences are cut into windows of this many tokens.")
+        var seqLen = 128
+
+        @Option(help: "Keep leading directions until this share of the energy.")
+        var energy = 0.999
+
+        @Option(help: "At least this many directions per site.")
+        var minRank = 16
+
+        @Option(help: "At most this many directions per site.")
+        var maxRank = 256
+
+        func validate() throws {
+            guard maxTokens > 0, seqLen > 0 else { throw ValidationError("--max-tokens and --seq-len must be positive") }
+            guard energy > 0, energy <= 1 else { throw ValidationError("--energy must be in (0, 1]") }
+            guard minRank >= 1, maxRank >= minRank else { throw ValidationError("need 1 ≤ --min-rank ≤ --max-rank") }
+        }
+
+        func run() throws {
+            let profile: RetainProfile
+            do {
+                let model = try LlamaModel(directory: base)
+                let windows = try ProfileCapture.readProxy(proxy, seqLen: seqLen, maxTokens: maxTokens)
+                profile = try ProfileCapture.build(model: model, proxy: windows,
+                                                   policy: RankPolicy(energy: energy, minRank: minRank, maxRank: maxRank))
+                try profile.write(to: out)
+            } catch {
+                Output.error("error: \(error)")
+                throw ExitCode(1)
+            }
+            Output.error("\(out): \(profile.sites.count) sites, \(profile.modules.count) modules, \(profile.tokens) tokens")
+            for name in profile.sites.keys.sorted() {
+                let site = profile.sites[name]!
+                let flag = site.energyKept < 0.9 ? "  (max_rank cut it below 0.9)" : ""
+                Output.error(String(format: "  %@: k=%d d=%d energy kept %.4f%@", name, site.rank, site.dimension, site.energyKept, flag))
+            }
+        }
+    }
 
     /// `retaind profile inspect FILE`.
     struct Inspect: ParsableCommand {
