@@ -41,7 +41,7 @@ struct EvalCommand: ParsableCommand {
         do {
             let modelToEvaluate = try LlamaModel(directory: model)
             let reference = try base.map { path throws(ModelError) in try LlamaModel(directory: path) }
-            let sequences = try EvalData.load(data, sequenceLength: seqLen)
+            let sequences = try EvalData.load(data, sequenceLength: seqLen, tokenize: BPETokenizer.lazyEncoder(directory: model))
             result = try Evaluation.run(model: modelToEvaluate, base: reference, sequences: sequences)
         } catch {
             Output.error("error: \(error)")

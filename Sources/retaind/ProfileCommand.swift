@@ -59,7 +59,8 @@ struct ProfileCommand: ParsableCommand {
             let profile: RetainProfile
             do {
                 let model = try LlamaModel(directory: base)
-                let windows = try ProfileCapture.readProxy(proxy, seqLen: seqLen, maxTokens: maxTokens)
+                let windows = try ProfileCapture.readProxy(proxy, seqLen: seqLen, maxTokens: maxTokens,
+                                                           tokenize: BPETokenizer.lazyEncoder(directory: base))
                 profile = try ProfileCapture.build(model: model, proxy: windows,
                                                    policy: RankPolicy(energy: energy, minRank: minRank, maxRank: maxRank))
                 try profile.write(to: out)
