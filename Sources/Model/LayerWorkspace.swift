@@ -10,37 +10,50 @@ final class LayerWorkspace {
         self.config = config
     }
 
-    /// `x ← x + Attention(RMSNorm(x))`, then `x ← x + MLP(RMSNorm(x))`.
-    func run(_ layer: LlamaLayer, index: Int, on x: inout Matrix<Float>, rotary: Rotary, observer: SiteObserver?) {
+    /// `x ← x + Attention(RMSNorm(x))`, then `x ← x + MLP(RMSNorm(x))`, for a batch of
+    /// sequences stacked in `x`: `segments` are each sequence's first row and length.
+    /// Every projection runs once over the whole batch (one large GEMM); only attention
+    /// is per sequence.
+    func run(_ layer: LlamaLayer, index: Int, on x: inout Matrix<Float>, segments: [Range<Int>], rotary: Rotary,
+             observer: SiteObserver?) {
         let c = config
-        let tokens = x.rows
+        let rows = x.rows
         let qWidth = c.heads * c.headDim, kvWidth = c.kvHeads * c.headDim
         let prefix = "model.layers.\(index)."
-        var normed = Matrix<Float>(rows: tokens, cols: c.hiddenSize)
+        var normed = Matrix<Float>(rows: rows, cols: c.hiddenSize)
         x.withView { xv in normed.withMutableView { Self.rmsNorm(xv, weight: layer.inputNorm, eps: c.rmsNormEps, into: $0) } }
         normed.withView { observer?.observe(layer: index, modules: ["q_proj", "k_proj", "v_proj"].map { prefix + "self_attn." + $0 }, inputs: $0) }
         var q = Self.linear(normed, layer.q, bias: layer.qBias)
         var k = Self.linear(normed, layer.k, bias: layer.kBias)
         let v = Self.linear(normed, layer.v, bias: layer.vBias)
-        q.storage.withUnsafeMutableBufferPointer { rotary.apply($0.baseAddress!, rows: tokens, heads: c.heads) }
-        k.storage.withUnsafeMutableBufferPointer { rotary.apply($0.baseAddress!, rows: tokens, heads: c.kvHeads) }
+        q.storage.withUnsafeMutableBufferPointer { buffer in
+            for segment in segments { rotary.apply(buffer.baseAddress! + segment.lowerBound * qWidth, rows: segment.count, heads: c.heads) }
+        }
+        k.storage.withUnsafeMutableBufferPointer { buffer in
+            for segment in segments { rotary.apply(buffer.baseAddress! + segment.lowerBound * kvWidth, rows: segment.count, heads: c.kvHeads) }
+        }
 
-        var attention = Matrix<Float>(rows: tokens, cols: qWidth)
-        var scores = Matrix<Float>(rows: tokens, cols: tokens)
+        var attention = Matrix<Float>(rows: rows, cols: qWidth)
+        let longest = segments.map(\.count).max() ?? 0
+        var scores = [Float](repeating: 0, count: longest * longest)
         let scale = 1 / Float(c.headDim).squareRoot()
         let group = c.heads / c.kvHeads
         q.withView { qv in k.withView { kv in v.withView { vv in
             attention.withMutableView { out in
-                scores.withMutableView { s in
-                    for h in 0..<c.heads {
-                        let kvHead = h / group
-                        let qh = MatrixView(qv.base + h * c.headDim, rows: tokens, cols: c.headDim, rowStride: qWidth)
-                        let kh = MatrixView(kv.base + kvHead * c.headDim, rows: tokens, cols: c.headDim, rowStride: kvWidth)
-                        let vh = MatrixView(vv.base + kvHead * c.headDim, rows: tokens, cols: c.headDim, rowStride: kvWidth)
-                        BLAS.gemm(qh, .none, kh, .transpose, into: s, alpha: scale)
-                        Self.causalSoftmax(s)
-                        let oh = MutableMatrixView(out.base + h * c.headDim, rows: tokens, cols: c.headDim, rowStride: qWidth)
-                        BLAS.gemm(s.readOnly, .none, vh, .none, into: oh)
+                scores.withUnsafeMutableBufferPointer { scratch in
+                    for segment in segments {
+                        let n = segment.count, first = segment.lowerBound
+                        let s = MutableMatrixView(scratch.baseAddress!, rows: n, cols: n)
+                        for h in 0..<c.heads {
+                            let kvHead = h / group
+                            let qh = MatrixView(qv.base + first * qWidth + h * c.headDim, rows: n, cols: c.headDim, rowStride: qWidth)
+                            let kh = MatrixView(kv.base + first * kvWidth + kvHead * c.headDim, rows: n, cols: c.headDim, rowStride: kvWidth)
+                            let vh = MatrixView(vv.base + first * kvWidth + kvHead * c.headDim, rows: n, cols: c.headDim, rowStride: kvWidth)
+                            BLAS.gemm(qh, .none, kh, .transpose, into: s, alpha: scale)
+                            Self.causalSoftmax(s)
+                            let oh = MutableMatrixView(out.base + first * qWidth + h * c.headDim, rows: n, cols: c.headDim, rowStride: qWidth)
+                            BLAS.gemm(s.readOnly, .none, vh, .none, into: oh)
+                        }
                     }
                 }
             }

@@ -34,27 +34,33 @@ public final class LlamaModel {
             }
         }
         let embeddings = try weights.matrix("model.embed_tokens.weight", c.vocabSize, c.hiddenSize)
-        var hidden: [Matrix<Float>] = sequences.map { ids in
-            var x = Matrix<Float>(rows: ids.count, cols: c.hiddenSize)
+        // The batch is stacked: sequence i is rows segments[i] of x.
+        var segments: [Range<Int>] = []
+        var rows = 0
+        for ids in sequences {
+            segments.append(rows..<(rows + ids.count))
+            rows += ids.count
+        }
+        var x = Matrix<Float>(rows: rows, cols: c.hiddenSize)
+        for (ids, segment) in zip(sequences, segments) {
             for (t, id) in ids.enumerated() {
-                for j in 0..<c.hiddenSize { x.storage[t * c.hiddenSize + j] = embeddings.storage[id * c.hiddenSize + j] }
+                let row = (segment.lowerBound + t) * c.hiddenSize
+                for j in 0..<c.hiddenSize { x.storage[row + j] = embeddings.storage[id * c.hiddenSize + j] }
             }
-            return x
         }
         var rotary = Rotary(config: c)
         rotary.reserve(sequences.map(\.count).max() ?? 0)
         let workspace = LayerWorkspace(config: c)
         for index in 0..<c.layers {
             let layer = try LlamaLayer(index, from: weights)
-            for s in hidden.indices {
-                workspace.run(layer, index: index, on: &hidden[s], rotary: rotary, observer: observer)
-            }
+            workspace.run(layer, index: index, on: &x, segments: segments, rotary: rotary, observer: observer)
         }
         let norm = try weights.vector("model.norm.weight", c.hiddenSize)
-        for s in hidden.indices {
-            hidden[s].withMutableView { x in LayerWorkspace.rmsNorm(x.readOnly, weight: norm, eps: c.rmsNormEps, into: x) }
+        x.withMutableView { v in LayerWorkspace.rmsNorm(v.readOnly, weight: norm, eps: c.rmsNormEps, into: v) }
+        return segments.map { segment in
+            Matrix(rows: segment.count, cols: c.hiddenSize,
+                   storage: Array(x.storage[(segment.lowerBound * c.hiddenSize)..<(segment.upperBound * c.hiddenSize)]))
         }
-        return hidden
     }
 
     /// The SPEC §6 fingerprint of the weights (one read of every tensor).

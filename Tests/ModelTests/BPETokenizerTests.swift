@@ -64,3 +64,29 @@ struct TextDataTests {
         }
     }
 }
+
+/// A manual check on a real tokenizer: set RETAIND_REAL_TOKENIZER to a directory with
+/// `tokenizer.json` and `expected.json` (`{"corpus": [...], "ids": [[...]]}` from the
+/// `tokenizers` package). Skipped otherwise.
+struct RealTokenizerTests {
+    static let directory = ProcessInfo.processInfo.environment["RETAIND_REAL_TOKENIZER"]
+
+    struct Expected: Decodable {
+        let corpus: [String]
+        let ids: [[Int]]
+    }
+
+    @Test(.enabled(if: directory != nil, "set RETAIND_REAL_TOKENIZER to run"))
+    func realTokenizer_matchesTheTokenizersPackage() throws {
+        let directory = try #require(Self.directory)
+        let tokenizer = try BPETokenizer(directory: directory)
+        let expected = try JSONDecoder().decode(Expected.self, from: Data(contentsOf: URL(fileURLWithPath: directory + "/expected.json")))
+        var mismatches = 0
+        for (text, ids) in zip(expected.corpus, expected.ids) where tokenizer.encode(text) != ids {
+            mismatches += 1
+            if mismatches <= 3 { Issue.record("mismatch on \(text.prefix(80).debugDescription)") }
+        }
+        print("real tokenizer: \(expected.corpus.count - mismatches) of \(expected.corpus.count) rows identical")
+        #expect(mismatches == 0)
+    }
+}
