@@ -72,6 +72,11 @@ let package = Package(
             dependencies: ["Retention", "Linalg", "SafeTensors"],
             path: "Benchmarks/DriftBenchmark"
         ),
+        .executableTarget(
+            name: "ForwardBenchmark",
+            dependencies: ["Model"],
+            path: "Benchmarks/ForwardBenchmark"
+        ),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(
             name: "SafeTensorsTests",
