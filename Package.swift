@@ -36,7 +36,7 @@ let package = Package(
         .target(
             name: "Daemon",
             dependencies: [
-                "SafeTensors", "Linalg", "Retention", "History", "Journal",
+                "SafeTensors", "Linalg", "Retention", "Model", "History", "Journal",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

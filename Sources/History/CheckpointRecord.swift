@@ -37,6 +37,15 @@ public struct CheckpointRecord: Sendable, Codable, Equatable, FetchableRecord, M
     public var restoreSeconds: Double?
     /// Why a checkpoint was rejected or failed.
     public var error: String?
+    /// Perplexities of `[watch.verify]`: the base's on the retain data, and the
+    /// candidate's (before) and restored checkpoint's (after) on retain and forget data.
+    public var retainPPLBase: Double?
+    public var retainPPLBefore: Double?
+    public var retainPPLAfter: Double?
+    public var forgetPPLBefore: Double?
+    public var forgetPPLAfter: Double?
+    /// Why verification could not run (the outcome stands without it).
+    public var verifyError: String?
 
     /// A row for a checkpoint the daemon is about to process.
     public init(path: String, watch: String, signature: String, detectedAt: Date) {
@@ -68,6 +77,12 @@ public struct CheckpointRecord: Sendable, Codable, Equatable, FetchableRecord, M
         case driftSeconds = "drift_seconds"
         case restoreSeconds = "restore_seconds"
         case error
+        case retainPPLBase = "retain_ppl_base"
+        case retainPPLBefore = "retain_ppl_before"
+        case retainPPLAfter = "retain_ppl_after"
+        case forgetPPLBefore = "forget_ppl_before"
+        case forgetPPLAfter = "forget_ppl_after"
+        case verifyError = "verify_error"
     }
 }
 

@@ -55,6 +55,16 @@ enum HistoryMigrations {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v2: verification perplexities") { db in
+            try db.execute(sql: """
+                ALTER TABLE checkpoint ADD COLUMN retain_ppl_base REAL;
+                ALTER TABLE checkpoint ADD COLUMN retain_ppl_before REAL;
+                ALTER TABLE checkpoint ADD COLUMN retain_ppl_after REAL;
+                ALTER TABLE checkpoint ADD COLUMN forget_ppl_before REAL;
+                ALTER TABLE checkpoint ADD COLUMN forget_ppl_after REAL;
+                ALTER TABLE checkpoint ADD COLUMN verify_error TEXT;
+                """)
+        }
         return migrator
     }
 }

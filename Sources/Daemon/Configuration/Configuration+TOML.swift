@@ -218,18 +218,33 @@ private final class TableReader {
         guard let gateReader = try table("gate") else { throw error("gate", "is required ([watch.gate] with threshold = …)") }
         let gate = try gateReader.gate()
         let restore = try table("restore")?.restore() ?? Configuration.RestoreSettings(enabled: true, options: RestoreOptions())
+        let verify = try table("verify")?.verify()
+        if gate.retainPPLRatio != nil, verify?.retainEval == nil {
+            throw gateReader.error("retain_ppl_ratio", "needs [watch.verify] retain_eval: the data the perplexity is measured on")
+        }
         try rejectUnknownKeys()
         return Configuration.Watch(name: name, dirs: dirs, pattern: pattern, base: base, retainProfile: retain, forgetProfile: forget,
                                    settleSeconds: settle, rescanSeconds: rescan, stalledSeconds: stalled, completionMarker: marker,
-                                   gate: gate, restore: restore)
+                                   gate: gate, restore: restore, verify: verify)
     }
 
     private func gate() throws(ConfigurationError) -> Configuration.Gate {
         let threshold = try number("threshold", default: nil, minimum: 0)
         guard let threshold else { throw error("threshold", "is required (SPEC drift, around 1e-3 for LLMs)") }
         let thresholdMax = try number("threshold_max", default: nil, minimum: 0)
+        let ratio = try number("retain_ppl_ratio", default: nil, positive: true)
         try rejectUnknownKeys()
-        return Configuration.Gate(threshold: threshold, thresholdMax: thresholdMax)
+        return Configuration.Gate(threshold: threshold, thresholdMax: thresholdMax, retainPPLRatio: ratio)
+    }
+
+    private func verify() throws(ConfigurationError) -> Configuration.Verify {
+        let retain = try path("retain_eval", required: false)
+        let forget = try path("forget_eval", required: false)
+        guard retain != nil || forget != nil else { throw error(nil, "names neither retain_eval nor forget_eval") }
+        let seqLength = try number("seq_len", default: 128, minimum: 2)!
+        guard seqLength == seqLength.rounded() else { throw error("seq_len", "must be an integer") }
+        try rejectUnknownKeys()
+        return Configuration.Verify(retainEval: retain, forgetEval: forget, seqLength: Int(seqLength))
     }
 
     private func restore() throws(ConfigurationError) -> Configuration.RestoreSettings {

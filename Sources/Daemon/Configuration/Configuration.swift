@@ -40,6 +40,19 @@ public struct Configuration: Sendable, Equatable {
         public var completionMarker: CompletionMarker
         public var gate: Gate
         public var restore: RestoreSettings
+        /// Behavioural checks of restored checkpoints (nil: none).
+        public var verify: Verify?
+    }
+
+    /// `[watch.verify]`: retain and forget perplexity of candidate and restored
+    /// checkpoint, measured with the native forward pass after each restore.
+    public struct Verify: Sendable, Equatable {
+        /// Held-out retain data (JSONL with `ids` or `text`).
+        public var retainEval: String?
+        /// Held-out forget data.
+        public var forgetEval: String?
+        /// Text rows are truncated to this many tokens.
+        public var seqLength: Int
     }
 
     /// The file whose presence says a writer has finished a checkpoint.
@@ -60,6 +73,9 @@ public struct Configuration: Sendable, Equatable {
         public var threshold: Double
         /// Also restored when `drift_max > threshold_max`, where set.
         public var thresholdMax: Double?
+        /// When set, gate on measured damage instead: restore only candidates whose retain
+        /// perplexity (on `verify.retain_eval`) exceeds this multiple of the base's.
+        public var retainPPLRatio: Double?
     }
 
     /// `[watch.restore]`: SPEC §4 options for checkpoints over the threshold.

@@ -21,12 +21,19 @@ struct OutcomeEntry {
 
     /// passed 6 (info), restored and flagged 4 (warning), rejected 3 (error), vanished 5
     /// (notice), daemon errors 3.
+    /// A restore that did not bring retain perplexity down.
+    var restoreDidNotHelp: Bool {
+        guard record.status == .restored, let before = record.retainPPLBefore, let after = record.retainPPLAfter else { return false }
+        return after >= before
+    }
+
     var level: Logger.Level {
+        if restoreDidNotHelp { return .error }
         switch record.status {
-        case .passed: .info
-        case .restored, .flagged: .warning
-        case .vanished: .notice
-        case .rejected, .error, .processing: .error
+        case .passed: return .info
+        case .restored, .flagged: return .warning
+        case .vanished: return .notice
+        case .rejected, .error, .processing: return .error
         }
     }
 
@@ -39,6 +46,11 @@ struct OutcomeEntry {
         case .restored:
             var text = "\(name) restored: drift \(f(record.drift)) > threshold \(f(record.threshold)), \(f(record.driftAfter)) after restoring"
             if let kept = record.forgetKept { text += ", forget_kept \(f(kept))" }
+            if let before = record.retainPPLBefore, let after = record.retainPPLAfter {
+                text += "; retain perplexity \(f(before)) → \(f(after))"
+                if restoreDidNotHelp { text += " (NOT improved)" }
+            }
+            if let before = record.forgetPPLBefore, let after = record.forgetPPLAfter { text += ", forget perplexity \(f(before)) → \(f(after))" }
             return text + "; written to \(record.restoredPath ?? "?")"
         case .flagged:
             return "\(name) over threshold: drift \(f(record.drift)) > \(f(record.threshold)) (restore disabled for this watch)"
@@ -73,6 +85,12 @@ struct OutcomeEntry {
         put("alpha", record.alpha)
         put("gamma", record.gamma)
         put("error", record.error)
+        put("retain_ppl_base", record.retainPPLBase)
+        put("retain_ppl_before", record.retainPPLBefore)
+        put("retain_ppl_after", record.retainPPLAfter)
+        put("forget_ppl_before", record.forgetPPLBefore)
+        put("forget_ppl_after", record.forgetPPLAfter)
+        put("verify_error", record.verifyError)
         if let started = record.startedAt, let finished = record.finishedAt {
             put("seconds", finished.timeIntervalSince(started))
         }

@@ -15,6 +15,8 @@ final class Pipeline: @unchecked Sendable {
     struct ActiveWatch: Sendable {
         let settings: Configuration.Watch
         let context: BaseContext
+        /// `[watch.verify]`, loaded; nil when the watch does not verify.
+        let verification: Verification?
     }
 
     private let history: HistoryStore
@@ -132,7 +134,20 @@ final class Pipeline: @unchecked Sendable {
             ModuleRecord(checkpointID: 0, name: $0.name, site: $0.site, rho: $0.rho, beta: $0.beta, energy: $0.energy,
                          referenceEnergy: $0.referenceEnergy, energyUpper: $0.energyUpper)
         }
-        let over = report.drift > settings.gate.threshold || settings.gate.thresholdMax.map { report.driftMax > $0 } ?? false
+        var over = report.drift > settings.gate.threshold || settings.gate.thresholdMax.map { report.driftMax > $0 } ?? false
+        if let ratio = settings.gate.retainPPLRatio, let verification = watch.verification,
+           let data = verification.retain, let base = verification.baseRetainPPL {
+            // Gate on measured damage; a candidate that cannot be evaluated keeps the drift gate.
+            record.retainPPLBase = base
+            do {
+                refreshDeadline(candidate.path)
+                let ppl = try Verification.perplexity(of: candidate.path, on: data)
+                record.retainPPLBefore = ppl
+                over = ppl > ratio * base
+            } catch {
+                record.verifyError = "\(error); gated on drift instead"
+            }
+        }
         guard over else {
             record.status = .passed
             return .recorded
@@ -157,6 +172,7 @@ final class Pipeline: @unchecked Sendable {
             record.alpha = restored.alpha
             record.gamma = restored.gamma
             record.outputDType = restored.outputDType
+            if let verification = watch.verification { verify(&record, candidate: candidate.path, restored: restored.path, verification) }
             let after = Dictionary(uniqueKeysWithValues: restored.modules.map { ($0.name, $0) })
             for i in modules.indices {
                 guard let module = after[modules[i].name] else { continue }
@@ -169,6 +185,35 @@ final class Pipeline: @unchecked Sendable {
             fail(&record, error, candidate: candidate.path)
         }
         return .recorded
+    }
+
+    /// Retain and forget perplexity of the candidate and of what was written. A failure
+    /// is recorded in `verify_error`; the restore stands.
+    private func verify(_ record: inout CheckpointRecord, candidate: String, restored: String, _ verification: Verification) {
+        record.retainPPLBase = verification.baseRetainPPL
+        do {
+            if let data = verification.retain {
+                if record.retainPPLBefore == nil {
+                    refreshDeadline(candidate)
+                    record.retainPPLBefore = try Verification.perplexity(of: candidate, on: data)
+                }
+                refreshDeadline(candidate)
+                record.retainPPLAfter = try Verification.perplexity(of: restored, on: data)
+            }
+            if let data = verification.forget {
+                refreshDeadline(candidate)
+                record.forgetPPLBefore = try Verification.perplexity(of: candidate, on: data)
+                refreshDeadline(candidate)
+                record.forgetPPLAfter = try Verification.perplexity(of: restored, on: data)
+            }
+        } catch {
+            record.verifyError = "\(error)"
+        }
+    }
+
+    /// Gives the next long step (an evaluation) its own deadline.
+    private func refreshDeadline(_ path: String) {
+        setBusy(bytes: checkpointBytes(path))
     }
 
     /// Classifies a failure: the checkpoint went away (`vanished`), the checkpoint is

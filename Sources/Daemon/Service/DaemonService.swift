@@ -105,7 +105,10 @@ public final class DaemonService: Service, @unchecked Sendable {
                         capture one on the forget set (tools/capture_profile.py)
                         """, metadata: ["message_id": "\(MessageID.configurationWarning.rawValue)", "retaind.watch": "\(watch.name)"])
                 }
-                active.append(Pipeline.ActiveWatch(settings: watch, context: context))
+                let verification = try watch.verify.map { settings throws(DaemonError) in
+                    try Verification.load(settings, watch: watch.name, base: watch.base)
+                }
+                active.append(Pipeline.ActiveWatch(settings: watch, context: context, verification: verification))
             } catch {
                 logger.error("\(error)", metadata: [
                     "message_id": "\(MessageID.daemonError.rawValue)", "retaind.watch": "\(watch.name)", "retaind.error": "\(error)",

@@ -213,4 +213,65 @@ import Testing
         #expect(daemon.notify.all.contains { $0.text.hasPrefix("STATUS=processing \(daemon.runs)/checkpoint-") })
         try daemon.stop()
     }
+
+    /// `[watch.verify]`: after a restore, retain and forget perplexity of candidate and
+    /// restored checkpoint in the history and the journal, equal to `retaind eval`'s.
+    @Test func verify_recordsPerplexitiesBeforeAndAfter() throws {
+        let daemon = try DaemonHarness(name: "verify")
+        let f = DaemonHarness.fixtures
+        let verify = "[watch.verify]\nretain_eval = \"\(f)retain.jsonl\"\nforget_eval = \"\(f)forget.jsonl\"\n"
+        try daemon.writeConfig(DaemonHarness.watch(name: "runs", dirs: [daemon.runs], settle: 0, extra: verify))
+        try daemon.start()
+        try CheckpointMaker.copy("cand-full", into: daemon.staging + "/checkpoint-1")
+        try daemon.moveIn("checkpoint-1")
+        let row = try #require(try daemon.waitForOutcomes(1).first)
+        #expect(row.status == .restored)
+        #expect(row.verifyError == nil, "\(row.verifyError ?? "")")
+        func eval(_ model: String, _ data: String) throws -> Double {
+            let result = try RetaindProcess.run(["eval", "--model", model, "--data", data, "--json"])
+            return try #require((try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])?["ppl"] as? Double)
+        }
+        let restored = try #require(row.restoredPath)
+        // Equal up to BLAS summation order (the daemon leaves a core to hashing).
+        func same(_ a: Double?, _ b: Double) -> Bool { a.map { abs($0 - b) <= 1e-6 * b } ?? false }
+        #expect(same(row.retainPPLBase, try eval(f + "base", f + "retain.jsonl")))
+        #expect(same(row.retainPPLBefore, try eval(row.path, f + "retain.jsonl")))
+        #expect(same(row.retainPPLAfter, try eval(restored, f + "retain.jsonl")))
+        #expect(same(row.forgetPPLBefore, try eval(row.path, f + "forget.jsonl")))
+        #expect(same(row.forgetPPLAfter, try eval(restored, f + "forget.jsonl")))
+        let entry = try Journal.wait(pid: daemon.pid) { $0.contains { $0["RETAIND_STATUS"] == "restored" } }.first { $0["RETAIND_STATUS"] == "restored" }!
+        for field in ["RETAIND_RETAIN_PPL_BEFORE", "RETAIND_RETAIN_PPL_AFTER", "RETAIND_FORGET_PPL_BEFORE", "RETAIND_FORGET_PPL_AFTER"] {
+            #expect(entry[field] != nil, "no \(field)")
+        }
+        // PRIORITY 3 exactly when the restore did not bring retain perplexity down.
+        let improved = row.retainPPLAfter! < row.retainPPLBefore!
+        #expect(entry["PRIORITY"] == (improved ? "4" : "3"))
+        try daemon.stop()
+    }
+
+    /// `gate.retain_ppl_ratio` gates on measured damage instead of drift.
+    @Test func retainPerplexityGate_decidesInsteadOfDrift() throws {
+        let daemon = try DaemonHarness(name: "ppl-gate")
+        let f = DaemonHarness.fixtures
+        let verify = "[watch.verify]\nretain_eval = \"\(f)retain.jsonl\"\n"
+        // Drift threshold 1.0 would pass everything, 1e-12 restore everything: the ratio decides.
+        let lenient = DaemonHarness.watch(name: "lenient", dirs: [daemon.runs + "/a"], threshold: 1e-12, settle: 0, extra: verify)
+            .replacingOccurrences(of: "threshold = 1e-12", with: "threshold = 1e-12\nretain_ppl_ratio = 2.0")
+        let strict = DaemonHarness.watch(name: "strict", dirs: [daemon.runs + "/b"], threshold: 1.0, settle: 0, extra: verify)
+            .replacingOccurrences(of: "threshold = 1.0", with: "threshold = 1.0\nretain_ppl_ratio = 0.5")
+        for dir in ["a", "b"] { try FileManager.default.createDirectory(atPath: daemon.runs + "/" + dir, withIntermediateDirectories: true) }
+        try daemon.writeConfig(lenient + strict)
+        try daemon.start()
+        try CheckpointMaker.copy("cand-full", into: daemon.staging + "/checkpoint-1")
+        try daemon.moveIn("checkpoint-1", to: daemon.runs + "/a/checkpoint-1")
+        try CheckpointMaker.copy("cand-full", into: daemon.staging + "/checkpoint-2")
+        try daemon.moveIn("checkpoint-2", to: daemon.runs + "/b/checkpoint-2")
+        let rows = try daemon.waitForOutcomes(2)
+        let a = try #require(rows.first { $0.watch == "lenient" })
+        let b = try #require(rows.first { $0.watch == "strict" })
+        #expect(a.status == .passed, "retain ppl \(a.retainPPLBefore ?? 0) is under 2× the base's \(a.retainPPLBase ?? 0)")
+        #expect(b.status == .restored)
+        #expect(a.retainPPLBefore != nil && a.retainPPLBase != nil)
+        try daemon.stop()
+    }
 }

@@ -1,0 +1,35 @@
+import Foundation
+import Model
+
+/// A watch's `[watch.verify]`, ready to use: its held-out data tokenized once with the
+/// base's tokenizer, and the base's retain perplexity (the reference the
+/// `gate.retain_ppl_ratio` gate compares with).
+final class Verification: Sendable {
+    let retain: [[Int]]?
+    let forget: [[Int]]?
+    let baseRetainPPL: Double?
+
+    private init(retain: [[Int]]?, forget: [[Int]]?, baseRetainPPL: Double?) {
+        self.retain = retain
+        self.forget = forget
+        self.baseRetainPPL = baseRetainPPL
+    }
+
+    /// Loads the data and measures the base once.
+    static func load(_ settings: Configuration.Verify, watch: String, base: String) throws(DaemonError) -> Verification {
+        do {
+            let tokenize = BPETokenizer.lazyEncoder(directory: base)
+            let retain = try settings.retainEval.map { path throws(ModelError) in try EvalData.load(path, sequenceLength: settings.seqLength, tokenize: tokenize) }
+            let forget = try settings.forgetEval.map { path throws(ModelError) in try EvalData.load(path, sequenceLength: settings.seqLength, tokenize: tokenize) }
+            let baseRetain = try retain.map { data throws(ModelError) in try perplexity(of: base, on: data) }
+            return Verification(retain: retain, forget: forget, baseRetainPPL: baseRetain)
+        } catch {
+            throw DaemonError.watchDisabled(watch: watch, reason: "verify: \(error)")
+        }
+    }
+
+    /// Perplexity of the checkpoint in `directory` (a full model) on `data`.
+    static func perplexity(of directory: String, on data: [[Int]]) throws(ModelError) -> Double {
+        try Evaluation.run(model: LlamaModel(directory: directory), sequences: data).ppl
+    }
+}
