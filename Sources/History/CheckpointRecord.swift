@@ -129,3 +129,40 @@ public struct ModuleRecord: Sendable, Codable, Equatable, FetchableRecord, Persi
         case forgetKept = "forget_kept"
     }
 }
+
+/// One `(α, γ)` setting tried by `restore.tune` for a checkpoint: a row of `tune_trial`.
+public struct TuneTrialRecord: Sendable, Codable, Equatable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "tune_trial"
+
+    public var checkpointID: Int64
+    public var alpha: Double
+    public var gamma: Double
+    public var driftAfter: Double
+    public var forgetKept: Double?
+    public var retainPPL: Double
+    public var forgetPPL: Double
+    /// The setting that was written.
+    public var chosen: Bool
+
+    public init(checkpointID: Int64, alpha: Double, gamma: Double, driftAfter: Double, forgetKept: Double?, retainPPL: Double,
+                forgetPPL: Double, chosen: Bool) {
+        self.checkpointID = checkpointID
+        self.alpha = alpha
+        self.gamma = gamma
+        self.driftAfter = driftAfter
+        self.forgetKept = forgetKept
+        self.retainPPL = retainPPL
+        self.forgetPPL = forgetPPL
+        self.chosen = chosen
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case checkpointID = "checkpoint_id"
+        case alpha, gamma
+        case driftAfter = "drift_after"
+        case forgetKept = "forget_kept"
+        case retainPPL = "retain_ppl"
+        case forgetPPL = "forget_ppl"
+        case chosen
+    }
+}

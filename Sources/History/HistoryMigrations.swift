@@ -65,6 +65,21 @@ enum HistoryMigrations {
                 ALTER TABLE checkpoint ADD COLUMN verify_error TEXT;
                 """)
         }
+        migrator.registerMigration("v3: tuning trials") { db in
+            try db.execute(sql: """
+                CREATE TABLE tune_trial (
+                    checkpoint_id INTEGER NOT NULL REFERENCES checkpoint(id) ON DELETE CASCADE,
+                    alpha REAL NOT NULL,
+                    gamma REAL NOT NULL,
+                    drift_after REAL NOT NULL,
+                    forget_kept REAL,
+                    retain_ppl REAL NOT NULL,
+                    forget_ppl REAL NOT NULL,
+                    chosen INTEGER NOT NULL,
+                    PRIMARY KEY (checkpoint_id, alpha, gamma)
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

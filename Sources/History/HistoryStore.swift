@@ -90,14 +90,21 @@ public final class HistoryStore: Sendable {
         }
     }
 
-    /// Records a claim's outcome and its module figures in one transaction.
-    public func finish(_ record: CheckpointRecord, modules: [ModuleRecord] = []) throws(HistoryError) {
+    /// Records a claim's outcome, its module figures and tuning trials in one transaction.
+    public func finish(_ record: CheckpointRecord, modules: [ModuleRecord] = [], trials: [TuneTrialRecord] = []) throws(HistoryError) {
         precondition(record.id != nil && record.status != .processing, "finish needs a claimed row and a final status")
         try write { db in
             try record.update(db)
             try ModuleRecord.filter(Column("checkpoint_id") == record.id!).deleteAll(db)
             for module in modules { try module.insert(db) }
+            try TuneTrialRecord.filter(Column("checkpoint_id") == record.id!).deleteAll(db)
+            for trial in trials { try trial.insert(db) }
         }
+    }
+
+    /// The `(α, γ)` settings tried for checkpoint row `id`, in the order tried.
+    public func trials(of id: Int64) throws(HistoryError) -> [TuneTrialRecord] {
+        try read { db in try TuneTrialRecord.filter(Column("checkpoint_id") == id).order(Column("alpha"), Column("gamma")).fetchAll(db) }
     }
 
     /// Deletes the rows a crashed daemon left `processing` (their checkpoints are then

@@ -25,14 +25,41 @@ struct ShowCommand: ParsableCommand {
     struct Row: Encodable {
         let record: CheckpointRecord
         let modules: [ModuleRecord]
+        let trials: [TuneTrialRecord]
 
         func encode(to encoder: Encoder) throws {
             try record.encode(to: encoder)
             var container = encoder.container(keyedBy: Keys.self)
             try container.encode(modules.map(ModuleRow.init), forKey: .modules)
+            if !trials.isEmpty { try container.encode(trials.map(TrialRow.init), forKey: .tune) }
         }
 
-        enum Keys: String, CodingKey { case modules }
+        enum Keys: String, CodingKey { case modules, tune }
+    }
+
+    /// A tuning trial without the internal row id.
+    struct TrialRow: Encodable {
+        let trial: TuneTrialRecord
+        init(_ trial: TuneTrialRecord) { self.trial = trial }
+
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: Keys.self)
+            try c.encode(trial.alpha, forKey: .alpha)
+            try c.encode(trial.gamma, forKey: .gamma)
+            try c.encode(trial.driftAfter, forKey: .driftAfter)
+            try c.encodeIfPresent(trial.forgetKept, forKey: .forgetKept)
+            try c.encode(trial.retainPPL, forKey: .retainPPL)
+            try c.encode(trial.forgetPPL, forKey: .forgetPPL)
+            try c.encode(trial.chosen, forKey: .chosen)
+        }
+
+        enum Keys: String, CodingKey {
+            case alpha, gamma, chosen
+            case driftAfter = "drift_after"
+            case forgetKept = "forget_kept"
+            case retainPPL = "retain_ppl"
+            case forgetPPL = "forget_ppl"
+        }
     }
 
     /// A module without the internal row id.
@@ -78,8 +105,9 @@ struct ShowCommand: ParsableCommand {
             Output.error("error: no outcome for \(key) in \(history.path)")
             throw ExitCode(1)
         }
+        let trials = (try? history.trials(of: record.id!)) ?? []
         if json {
-            try Output.printJSON([Row(record: record, modules: modules)])
+            try Output.printJSON([Row(record: record, modules: modules, trials: trials)])
             return
         }
         func f(_ x: Double?) -> String { x.map { String(format: "%.6g", $0) } ?? "-" }
@@ -97,6 +125,23 @@ struct ShowCommand: ParsableCommand {
             print("alpha/gamma  \(f(record.alpha)) / \(f(record.gamma))   dtype \(record.outputDType ?? "-")")
         }
         if let error = record.error { print("error        \(error)") }
+        if let before = record.retainPPLBefore ?? record.retainPPLBase {
+            _ = before
+            print("retain ppl   base \(f(record.retainPPLBase))   before \(f(record.retainPPLBefore))   after \(f(record.retainPPLAfter))")
+        }
+        if record.forgetPPLBefore != nil || record.forgetPPLAfter != nil {
+            print("forget ppl   before \(f(record.forgetPPLBefore))   after \(f(record.forgetPPLAfter))")
+        }
+        if let verifyError = record.verifyError { print("verify       \(verifyError)") }
+        if !trials.isEmpty {
+            print("")
+            print("tuning       alpha       gamma       drift_after  retain_ppl  forget_ppl")
+            for t in trials {
+                print((t.chosen ? "  chosen →   " : "             ") + f(t.alpha).padding(toLength: 12, withPad: " ", startingAt: 0)
+                      + f(t.gamma).padding(toLength: 12, withPad: " ", startingAt: 0) + f(t.driftAfter).padding(toLength: 13, withPad: " ", startingAt: 0)
+                      + f(t.retainPPL).padding(toLength: 12, withPad: " ", startingAt: 0) + f(t.forgetPPL))
+            }
+        }
         let worst = modules.sorted { $0.rho > $1.rho }.prefix(max(0, top))
         guard !worst.isEmpty else { return }
         let width = max(6, worst.map(\.name.count).max()!)

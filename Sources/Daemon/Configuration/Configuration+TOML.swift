@@ -66,7 +66,7 @@ private final class TableReader {
         return ConfigurationError(file: context.file, key: full, line: full.flatMap(context.lines.line(of:)), message: message)
     }
 
-    private func value(_ name: String) -> TOMLValueConvertible? {
+    func value(_ name: String) -> TOMLValueConvertible? {
         used.insert(name)
         return table[name]
     }
@@ -217,8 +217,15 @@ private final class TableReader {
         }
         guard let gateReader = try table("gate") else { throw error("gate", "is required ([watch.gate] with threshold = …)") }
         let gate = try gateReader.gate()
-        let restore = try table("restore")?.restore() ?? Configuration.RestoreSettings(enabled: true, options: RestoreOptions())
+        var restore = try table("restore")?.restore() ?? Configuration.RestoreSettings(enabled: true, options: RestoreOptions())
+        if forget == nil, var tune = restore.tune {
+            tune.gammas = [0]  // γ only matters with a forget profile
+            restore.tune = tune
+        }
         let verify = try table("verify")?.verify()
+        if restore.tune != nil, verify?.retainEval == nil || verify?.forgetEval == nil {
+            throw error("restore.tune", "needs [watch.verify] with retain_eval and forget_eval: the grid is judged on them")
+        }
         if gate.retainPPLRatio != nil, verify?.retainEval == nil {
             throw gateReader.error("retain_ppl_ratio", "needs [watch.verify] retain_eval: the data the perplexity is measured on")
         }
@@ -262,7 +269,33 @@ private final class TableReader {
             }
             options.outputDType = parsed
         }
+        var tune: Configuration.Tune? = nil
+        if try bool("tune", default: false) {
+            if target != nil { throw error("tune", "tunes α itself; remove target_drift") }
+            tune = Configuration.Tune(alphas: try numbers("tune_alphas", default: [1, 10, 100]),
+                                      gammas: try numbers("tune_gammas", default: [1, 10, 100]),
+                                      retainPPLTolerance: try number("retain_ppl_tolerance", default: 1.05, minimum: 1)!)
+        } else {
+            for key in ["tune_alphas", "tune_gammas", "retain_ppl_tolerance"] where table[key] != nil {
+                throw error(key, "only applies with tune = true")
+            }
+        }
         try rejectUnknownKeys()
-        return Configuration.RestoreSettings(enabled: enabled, options: options)
+        return Configuration.RestoreSettings(enabled: enabled, options: options, tune: tune)
+    }
+
+    /// A non-empty array of non-negative numbers.
+    func numbers(_ name: String, default fallback: [Double]) throws(ConfigurationError) -> [Double] {
+        guard let value = table[name] else { return fallback }
+        _ = self.value(name)
+        guard let array = value.array, !array.isEmpty else { throw error(name, "must be a non-empty array of numbers") }
+        var result: [Double] = []
+        for element in array {
+            guard let number = element.double ?? element.int.map(Double.init), number.isFinite, number >= 0 else {
+                throw error(name, "must hold non-negative numbers")
+            }
+            result.append(number)
+        }
+        return result
     }
 }

@@ -84,5 +84,17 @@ public struct Configuration: Sendable, Equatable {
         /// (their status is still the gate's verdict, with no restored path).
         public var enabled: Bool
         public var options: RestoreOptions
+        /// Closed-loop choice of `α` and `γ` (nil: use `options` as they are).
+        public var tune: Tune?
+    }
+
+    /// `restore.tune = true`: every `(α, γ)` of the grid is restored and evaluated on the
+    /// verify data; the written checkpoint is the one keeping the most forgetting (highest
+    /// forget perplexity) whose retain perplexity is within `retainPPLTolerance` × the
+    /// base's (the lowest retain perplexity when none is).
+    public struct Tune: Sendable, Equatable {
+        public var alphas: [Double]
+        public var gammas: [Double]
+        public var retainPPLTolerance: Double
     }
 }

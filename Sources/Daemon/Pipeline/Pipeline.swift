@@ -85,11 +85,13 @@ final class Pipeline: @unchecked Sendable {
         notifier.status("processing \(candidate.path)")
 
         var modules: [ModuleRecord] = []
-        let outcome = run(candidate, watch: watch, outputRoot: outputRoot, record: &record, modules: &modules)
+        var trials: [TuneTrialRecord] = []
+        let outcome = run(candidate, watch: watch, outputRoot: outputRoot, record: &record, modules: &modules, trials: &trials)
         if outcome == .duplicate { return nil }
         record.finishedAt = Date()
         do {
-            try history.finish(record, modules: modules.map { var m = $0; m.checkpointID = record.id!; return m })
+            try history.finish(record, modules: modules.map { var m = $0; m.checkpointID = record.id!; return m },
+                               trials: trials.map { var t = $0; t.checkpointID = record.id!; return t })
         } catch {
             logger.error("cannot record a checkpoint's outcome in the history", metadata: [
                 "message_id": "\(MessageID.daemonError.rawValue)", "retaind.checkpoint": "\(candidate.path)", "retaind.error": "\(error)",
@@ -103,7 +105,7 @@ final class Pipeline: @unchecked Sendable {
     private enum Flow { case recorded, duplicate }
 
     private func run(_ candidate: Candidate, watch: ActiveWatch, outputRoot: String, record: inout CheckpointRecord,
-                     modules: inout [ModuleRecord]) -> Flow {
+                     modules: inout [ModuleRecord], trials: inout [TuneTrialRecord]) -> Flow {
         let context = watch.context
         let settings = watch.settings
         let measurement: Drift.Measurement
@@ -160,19 +162,35 @@ final class Pipeline: @unchecked Sendable {
         let restoreStarted = Date()
         do {
             notifier.status("restoring \(candidate.path)")
-            let restored = try Restore.run(candidate: checkpoint, base: context.base, retain: context.retain, forget: context.forget,
+            let restored: RestoreReport
+            if let tune = settings.restore.tune, let verification = watch.verification {
+                let (chosen, all) = try tunedRestore(checkpoint, context: context, settings: settings, tune: tune,
+                                                     verification: verification, measured: measurement, destination: destination,
+                                                     outputRoot: outputRoot)
+                restored = chosen.report
+                record.retainPPLBase = verification.baseRetainPPL
+                record.retainPPLAfter = chosen.retainPPL
+                record.forgetPPLAfter = chosen.forgetPPL
+                trials = all.map {
+                    TuneTrialRecord(checkpointID: 0, alpha: $0.report.alpha, gamma: $0.report.gamma, driftAfter: $0.report.driftAfter,
+                                    forgetKept: $0.report.forgetKept, retainPPL: $0.retainPPL, forgetPPL: $0.forgetPPL,
+                                    chosen: $0.report.path == chosen.report.path)
+                }
+            } else {
+                restored = try Restore.run(candidate: checkpoint, base: context.base, retain: context.retain, forget: context.forget,
                                            options: settings.restore.options, destination: destination, measured: measurement,
                                            version: RetaindVersion.current)
+            }
             record.restoreSeconds = Date().timeIntervalSince(restoreStarted)
             record.status = .restored
-            record.restoredPath = restored.path
+            record.restoredPath = destination
             record.driftAfter = restored.driftAfter
             record.forgetKept = restored.forgetKept
             record.updateKept = restored.updateKept
             record.alpha = restored.alpha
             record.gamma = restored.gamma
             record.outputDType = restored.outputDType
-            if let verification = watch.verification { verify(&record, candidate: candidate.path, restored: restored.path, verification) }
+            if let verification = watch.verification { verify(&record, candidate: candidate.path, restored: destination, verification) }
             let after = Dictionary(uniqueKeysWithValues: restored.modules.map { ($0.name, $0) })
             for i in modules.indices {
                 guard let module = after[modules[i].name] else { continue }
@@ -197,14 +215,18 @@ final class Pipeline: @unchecked Sendable {
                     refreshDeadline(candidate)
                     record.retainPPLBefore = try Verification.perplexity(of: candidate, on: data)
                 }
-                refreshDeadline(candidate)
-                record.retainPPLAfter = try Verification.perplexity(of: restored, on: data)
+                if record.retainPPLAfter == nil {
+                    refreshDeadline(candidate)
+                    record.retainPPLAfter = try Verification.perplexity(of: restored, on: data)
+                }
             }
             if let data = verification.forget {
                 refreshDeadline(candidate)
                 record.forgetPPLBefore = try Verification.perplexity(of: candidate, on: data)
-                refreshDeadline(candidate)
-                record.forgetPPLAfter = try Verification.perplexity(of: restored, on: data)
+                if record.forgetPPLAfter == nil {
+                    refreshDeadline(candidate)
+                    record.forgetPPLAfter = try Verification.perplexity(of: restored, on: data)
+                }
             }
         } catch {
             record.verifyError = "\(error)"
@@ -212,7 +234,7 @@ final class Pipeline: @unchecked Sendable {
     }
 
     /// Gives the next long step (an evaluation) its own deadline.
-    private func refreshDeadline(_ path: String) {
+    func refreshDeadline(_ path: String) {
         setBusy(bytes: checkpointBytes(path))
     }
 

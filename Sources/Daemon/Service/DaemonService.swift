@@ -42,6 +42,7 @@ public final class DaemonService: Service, @unchecked Sendable {
             logger.notice("a checkpoint was in progress when the daemon stopped; processing it again", metadata: ["retaind.checkpoint": "\(path)"])
         }
         purge(history, keepDays: configuration.store.keepDays)
+        Pipeline.removeStaleTuning(in: configuration.store.outputRoot)
 
         let pipeline = Pipeline(history: history, outputRoot: configuration.store.outputRoot, logger: logger, notifier: notifier)
         notifier.status("loading bases and profiles")

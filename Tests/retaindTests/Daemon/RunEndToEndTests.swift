@@ -274,4 +274,45 @@ import Testing
         #expect(a.retainPPLBefore != nil && a.retainPPLBase != nil)
         try daemon.stop()
     }
+
+    /// `restore.tune`: every setting of the grid is tried and recorded; the one written is
+    /// the rule's choice from the recorded perplexities; no scratch is left behind.
+    @Test func tune_writesTheRulesChoice_andRecordsTheGrid() throws {
+        let daemon = try DaemonHarness(name: "tune")
+        let f = DaemonHarness.fixtures
+        let extra = """
+            [watch.verify]
+            retain_eval = "\(f)retain.jsonl"
+            forget_eval = "\(f)forget.jsonl"
+            [watch.restore]
+            tune = true
+            tune_alphas = [0.1, 10, 1000]
+            tune_gammas = [0, 100]
+            retain_ppl_tolerance = 1.0001
+
+            """
+        try daemon.writeConfig(DaemonHarness.watch(name: "runs", dirs: [daemon.runs], settle: 0, extra: extra))
+        try daemon.start()
+        try CheckpointMaker.copy("cand-full", into: daemon.staging + "/checkpoint-1")
+        try daemon.moveIn("checkpoint-1")
+        let row = try #require(try daemon.waitForOutcomes(1).first)
+        #expect(row.status == .restored, "\(row.error ?? "")")
+        let result = try RetaindProcess.run(["show", row.path, "--json", "--config", daemon.configPath])
+        let shown = try #require((try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])?.first)
+        let trials = try #require(shown["tune"] as? [[String: Any]])
+        #expect(trials.count == 6)
+        let base = try #require(row.retainPPLBase)
+        let acceptable = trials.filter { ($0["retain_ppl"] as! Double) <= 1.0001 * base }
+        let expected = acceptable.max { ($0["forget_ppl"] as! Double) < ($1["forget_ppl"] as! Double) }
+            ?? trials.min { ($0["retain_ppl"] as! Double) < ($1["retain_ppl"] as! Double) }!
+        #expect(trials.filter { $0["chosen"] as? Bool == true }.count == 1)
+        #expect(row.alpha == expected["alpha"] as? Double && row.gamma == expected["gamma"] as? Double)
+        #expect(abs(row.retainPPLAfter! - (expected["retain_ppl"] as! Double)) < 1e-9 * base, "JSON keeps 15–17 digits")
+        // The written checkpoint is the chosen setting, and nothing else is left.
+        let provenance = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: row.restoredPath! + "/retaind.json"))) as? [String: Any])
+        #expect(provenance["alpha"] as? Double == row.alpha && provenance["gamma"] as? Double == row.gamma)
+        let left = try FileManager.default.contentsOfDirectory(atPath: daemon.outputRoot)
+        #expect(left == ["runs"], "\(left)")
+        try daemon.stop()
+    }
 }
