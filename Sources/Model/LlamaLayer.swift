@@ -35,10 +35,11 @@ struct LlamaLayer {
 }
 
 /// A model's tensors by name, converted to F32 on request and checked against the
-/// config's shapes.
+/// config's shapes; with an adapter, the weights it updates come out as `W0 + ΔW`.
 struct LlamaWeights {
     let config: LlamaConfig
     let checkpoint: Checkpoint
+    let adapter: LoRAAdapter?
 
     func tensor(_ name: String, shape: [Int]) throws(ModelError) -> [Float] {
         guard let location = checkpoint.location(of: name) else {
@@ -51,8 +52,12 @@ struct LlamaWeights {
             throw ModelError(path: checkpoint.path, "tensor \(name) is \(location.tensor.dtype.rawValue), not a float type")
         }
         do {
-            let values = try location.file.float32Array(location.tensor)
+            var values = try location.file.float32Array(location.tensor)
             location.file.release(location.tensor)
+            if let adapter, let module = adapter.module(updating: name) {
+                let delta = try adapter.delta(of: module)
+                for i in values.indices { values[i] += delta[i] }
+            }
             return values
         } catch {
             throw ModelError(path: checkpoint.path, "\(error)")

@@ -12,16 +12,29 @@ public final class LlamaModel {
     public let path: String
     private let weights: LlamaWeights
 
-    /// Opens the model in `directory` (full or sharded checkpoint with `config.json`).
-    public init(directory: String) throws(ModelError) {
-        config = try LlamaConfig.load(directory: directory)
+    /// Opens the model in `directory`: a full or sharded checkpoint with `config.json`,
+    /// or a PEFT LoRA adapter applied to `base` (its `W0 + s·B·A` formed layer by layer,
+    /// never written out).
+    public init(directory: String, base: String? = nil) throws(ModelError) {
         path = directory
         let checkpoint: Checkpoint
         do { checkpoint = try Checkpoint.open(directory) } catch { throw ModelError(path: directory, "\(error)") }
-        guard checkpoint.adapter == nil else {
-            throw ModelError(path: directory, "a LoRA adapter cannot be evaluated on its own; merge it into its base first")
+        if let adapter = checkpoint.adapter {
+            guard let base else {
+                throw ModelError(path: directory, "a LoRA adapter is evaluated on its base: give the base model too")
+            }
+            config = try LlamaConfig.load(directory: base)
+            let baseCheckpoint: Checkpoint
+            do { baseCheckpoint = try Checkpoint.open(base) } catch { throw ModelError(path: base, "\(error)") }
+            guard baseCheckpoint.adapter == nil else { throw ModelError(path: base, "the base is itself an adapter") }
+            for module in adapter.modules where baseCheckpoint.location(of: module.weightName) == nil {
+                throw ModelError(path: directory, "the adapter updates \(module.weightName), which the base does not have")
+            }
+            weights = LlamaWeights(config: config, checkpoint: baseCheckpoint, adapter: adapter)
+        } else {
+            config = try LlamaConfig.load(directory: directory)
+            weights = LlamaWeights(config: config, checkpoint: checkpoint, adapter: nil)
         }
-        weights = LlamaWeights(config: config, checkpoint: checkpoint)
     }
 
     /// The final hidden states (after the last norm) of each sequence, `tokens × hidden`.
@@ -65,7 +78,12 @@ public final class LlamaModel {
 
     /// The SPEC §6 fingerprint of the weights (one read of every tensor).
     public func fingerprint() throws(ModelError) -> String {
-        do { return try weights.checkpoint.stream { _, _, _ in } } catch { throw ModelError(path: path, "\(error)") }
+        do {
+            guard weights.adapter == nil else { return try Checkpoint.open(path).stream { _, _, _ in } }
+            return try weights.checkpoint.stream { _, _, _ in }
+        } catch {
+            throw ModelError(path: path, "\(error)")
+        }
     }
 
     /// The output projection (`lm_head`, or the embeddings when tied), `vocab × hidden`.

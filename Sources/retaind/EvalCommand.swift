@@ -23,7 +23,7 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "The held-out data (JSONL with \"ids\" or \"text\" per row).")
     var data: String
 
-    @Option(help: "Also report KL(base ‖ model) against this checkpoint.")
+    @Option(help: "Also report KL(base ‖ model) against this checkpoint (required when --model is a LoRA adapter: it is applied to it).")
     var base: String?
 
     @Option(help: "Text rows are truncated to this many tokens.")
@@ -39,9 +39,10 @@ struct EvalCommand: ParsableCommand {
     func run() throws {
         let result: Evaluation.Result
         do {
-            let modelToEvaluate = try LlamaModel(directory: model)
+            let modelToEvaluate = try LlamaModel(directory: model, base: base)
             let reference = try base.map { path throws(ModelError) in try LlamaModel(directory: path) }
-            let sequences = try EvalData.load(data, sequenceLength: seqLen, tokenize: BPETokenizer.lazyEncoder(directory: model))
+            let tokenizerDirectory = FileManager.default.fileExists(atPath: model + "/tokenizer.json") ? model : (base ?? model)
+            let sequences = try EvalData.load(data, sequenceLength: seqLen, tokenize: BPETokenizer.lazyEncoder(directory: tokenizerDirectory))
             result = try Evaluation.run(model: modelToEvaluate, base: reference, sequences: sequences)
         } catch {
             Output.error("error: \(error)")

@@ -93,3 +93,36 @@ struct EvaluationTests {
         #expect(abs(same) < 1e-9)
     }
 }
+
+/// A LoRA adapter evaluated on its base equals the checkpoint PEFT merged from it
+/// (`Tests/Fixtures/tiny-llama/cand-lora-merged`).
+struct AdapterModelTests {
+    static let fixtures = LlamaModelTests.fixtures + "tiny-llama/"
+
+    @Test func adapterOnItsBase_matchesThePEFTMergedCheckpoint() throws {
+        let adapter = try LlamaModel(directory: Self.fixtures + "cand-lora", base: Self.fixtures + "base")
+        let merged = try LlamaModel(directory: Self.fixtures + "cand-lora-merged")
+        let ids = LlamaModelTests.expected.sequences[0]
+        let a = try adapter.logits(ids), m = try merged.logits(ids)
+        let worst = zip(a.storage, m.storage).map { abs($0 - $1) }.max()!
+        #expect(worst <= 1e-4, "max |Δlogit| \(worst)")
+        let base = try LlamaModel(directory: Self.fixtures + "base")
+        let changed = zip(a.storage, try base.logits(ids).storage).map { abs($0 - $1) }.max()!
+        #expect(changed > 1e-3, "the adapter must change the logits (\(changed))")
+        #expect(try adapter.fingerprint() == (try LlamaModelTests.fingerprintOfDirectory(Self.fixtures + "cand-lora")))
+    }
+
+    @Test func adapterWithoutBase_isRefused() {
+        #expect {
+            _ = try LlamaModel(directory: Self.fixtures + "cand-lora")
+        } throws: { error in
+            (error as? ModelError)?.message.contains("give the base model too") == true
+        }
+    }
+}
+
+extension LlamaModelTests {
+    static func fingerprintOfDirectory(_ path: String) throws -> String {
+        try Checkpoint.open(path).stream { _, _, _ in }
+    }
+}

@@ -36,9 +36,9 @@ extension Pipeline {
                                              options: options, destination: scratch + "/\(trials.count)", measured: measured,
                                              version: RetaindVersion.current)
                 refreshDeadline(checkpoint.path)
-                let retainPPL = try Verification.perplexity(of: report.path, on: retain)
+                let retainPPL = try verification.perplexity(of: report.path, on: retain)
                 refreshDeadline(checkpoint.path)
-                let forgetPPL = try Verification.perplexity(of: report.path, on: forget)
+                let forgetPPL = try verification.perplexity(of: report.path, on: forget)
                 trials.append(Trial(report: report, retainPPL: retainPPL, forgetPPL: forgetPPL))
             }
         }

@@ -143,7 +143,7 @@ final class Pipeline: @unchecked Sendable {
             record.retainPPLBase = base
             do {
                 refreshDeadline(candidate.path)
-                let ppl = try Verification.perplexity(of: candidate.path, on: data)
+                let ppl = try verification.perplexity(of: candidate.path, on: data)
                 record.retainPPLBefore = ppl
                 over = ppl > ratio * base
             } catch {
@@ -213,19 +213,19 @@ final class Pipeline: @unchecked Sendable {
             if let data = verification.retain {
                 if record.retainPPLBefore == nil {
                     refreshDeadline(candidate)
-                    record.retainPPLBefore = try Verification.perplexity(of: candidate, on: data)
+                    record.retainPPLBefore = try verification.perplexity(of: candidate, on: data)
                 }
                 if record.retainPPLAfter == nil {
                     refreshDeadline(candidate)
-                    record.retainPPLAfter = try Verification.perplexity(of: restored, on: data)
+                    record.retainPPLAfter = try verification.perplexity(of: restored, on: data)
                 }
             }
             if let data = verification.forget {
                 refreshDeadline(candidate)
-                record.forgetPPLBefore = try Verification.perplexity(of: candidate, on: data)
+                record.forgetPPLBefore = try verification.perplexity(of: candidate, on: data)
                 if record.forgetPPLAfter == nil {
                     refreshDeadline(candidate)
-                    record.forgetPPLAfter = try Verification.perplexity(of: restored, on: data)
+                    record.forgetPPLAfter = try verification.perplexity(of: restored, on: data)
                 }
             }
         } catch {

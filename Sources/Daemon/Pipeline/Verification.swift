@@ -5,11 +5,14 @@ import Model
 /// base's tokenizer, and the base's retain perplexity (the reference the
 /// `gate.retain_ppl_ratio` gate compares with).
 final class Verification: Sendable {
+    /// The watch's base: LoRA candidates and outputs are evaluated on it.
+    let base: String
     let retain: [[Int]]?
     let forget: [[Int]]?
     let baseRetainPPL: Double?
 
-    private init(retain: [[Int]]?, forget: [[Int]]?, baseRetainPPL: Double?) {
+    private init(base: String, retain: [[Int]]?, forget: [[Int]]?, baseRetainPPL: Double?) {
+        self.base = base
         self.retain = retain
         self.forget = forget
         self.baseRetainPPL = baseRetainPPL
@@ -21,15 +24,21 @@ final class Verification: Sendable {
             let tokenize = BPETokenizer.lazyEncoder(directory: base)
             let retain = try settings.retainEval.map { path throws(ModelError) in try EvalData.load(path, sequenceLength: settings.seqLength, tokenize: tokenize) }
             let forget = try settings.forgetEval.map { path throws(ModelError) in try EvalData.load(path, sequenceLength: settings.seqLength, tokenize: tokenize) }
-            let baseRetain = try retain.map { data throws(ModelError) in try perplexity(of: base, on: data) }
-            return Verification(retain: retain, forget: forget, baseRetainPPL: baseRetain)
+            let baseRetain = try retain.map { data throws(ModelError) in try perplexity(of: base, on: data, base: base) }
+            return Verification(base: base, retain: retain, forget: forget, baseRetainPPL: baseRetain)
         } catch {
             throw DaemonError.watchDisabled(watch: watch, reason: "verify: \(error)")
         }
     }
 
-    /// Perplexity of the checkpoint in `directory` (a full model) on `data`.
-    static func perplexity(of directory: String, on data: [[Int]]) throws(ModelError) -> Double {
-        try Evaluation.run(model: LlamaModel(directory: directory), sequences: data).ppl
+    /// Perplexity of the checkpoint in `directory` (a full model, or an adapter on
+    /// `base`) on `data`.
+    static func perplexity(of directory: String, on data: [[Int]], base: String) throws(ModelError) -> Double {
+        try Evaluation.run(model: LlamaModel(directory: directory, base: base), sequences: data).ppl
+    }
+
+    /// Perplexity of `directory` on `data`, adapters applied to this watch's base.
+    func perplexity(of directory: String, on data: [[Int]]) throws(ModelError) -> Double {
+        try Self.perplexity(of: directory, on: data, base: base)
     }
 }

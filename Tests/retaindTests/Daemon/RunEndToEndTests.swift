@@ -246,6 +246,16 @@ import Testing
         // PRIORITY 3 exactly when the restore did not bring retain perplexity down.
         let improved = row.retainPPLAfter! < row.retainPPLBefore!
         #expect(entry["PRIORITY"] == (improved ? "4" : "3"))
+
+        // A LoRA candidate and its restored adapter are evaluated on the base.
+        try CheckpointMaker.copy("cand-lora", into: daemon.staging + "/checkpoint-2")
+        try daemon.moveIn("checkpoint-2")
+        let lora = try #require(try daemon.waitForOutcomes(2).first { $0.path.hasSuffix("checkpoint-2") })
+        #expect(lora.status == .restored && lora.verifyError == nil, "\(lora.verifyError ?? "")")
+        let evaluated = try RetaindProcess.run(["eval", "--model", lora.path, "--base", f + "base", "--data", f + "retain.jsonl", "--json"])
+        let want = try #require((try JSONSerialization.jsonObject(with: Data(evaluated.stdout.utf8)) as? [String: Any])?["ppl"] as? Double)
+        #expect(same(lora.retainPPLBefore, want))
+        #expect(lora.retainPPLAfter != nil && lora.forgetPPLAfter != nil)
         try daemon.stop()
     }
 
