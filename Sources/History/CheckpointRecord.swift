@@ -103,6 +103,7 @@ public struct ModuleRecord: Sendable, Codable, Equatable, FetchableRecord, Persi
     public var updateKept: Double?
     public var forgetKept: Double?
 
+    /// A module's figures; the after-figures only for restored checkpoints.
     public init(checkpointID: Int64, name: String, site: String, rho: Double, beta: Double, energy: Double,
                 referenceEnergy: Double, energyUpper: Double, rhoAfter: Double? = nil, updateKept: Double? = nil,
                 forgetKept: Double? = nil) {
@@ -144,6 +145,7 @@ public struct TuneTrialRecord: Sendable, Codable, Equatable, FetchableRecord, Pe
     /// The setting that was written.
     public var chosen: Bool
 
+    /// One tried setting and its measured outcome.
     public init(checkpointID: Int64, alpha: Double, gamma: Double, driftAfter: Double, forgetKept: Double?, retainPPL: Double,
                 forgetPPL: Double, chosen: Bool) {
         self.checkpointID = checkpointID

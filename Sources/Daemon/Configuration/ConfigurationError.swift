@@ -7,6 +7,7 @@ public struct ConfigurationError: Error, CustomStringConvertible, Sendable, Equa
     public let line: Int?
     public let message: String
 
+    /// An error at `key` (line `line`) of `file`.
     public init(file: String, key: String? = nil, line: Int? = nil, message: String) {
         self.file = file
         self.key = key

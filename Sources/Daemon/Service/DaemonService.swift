@@ -25,12 +25,15 @@ public final class DaemonService: Service, @unchecked Sendable {
         set { lock.lock(); _configuration = newValue; lock.unlock() }
     }
 
+    /// A daemon that will read `configurationPath` when run (and again on each SIGHUP).
     public init(configurationPath: String, logger: Logger, notifier: SystemdNotifier = SystemdNotifier()) {
         self.configurationPath = configurationPath
         self.logger = logger
         self.notifier = notifier
     }
 
+    /// Runs until graceful shutdown; throws when the configuration or history cannot be
+    /// used at start (the process should then exit non-zero).
     public func run() async throws {
         let configuration = try Configuration.load(path: configurationPath)
         self.configuration = configuration
