@@ -73,6 +73,11 @@ let package = Package(
             path: "Benchmarks/DriftBenchmark"
         ),
         .executableTarget(
+            name: "RestoreBenchmark",
+            dependencies: ["Retention", "Linalg", "SafeTensors"],
+            path: "Benchmarks/RestoreBenchmark"
+        ),
+        .executableTarget(
             name: "ForwardBenchmark",
             dependencies: ["Model"],
             path: "Benchmarks/ForwardBenchmark"
