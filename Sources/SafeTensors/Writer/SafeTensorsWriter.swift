@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CSystemShims
 
 /// Streams one safetensors file to disk: the header is computed up front from the specs,
 /// then each tensor's bytes are appended in order, so peak memory is what the caller
@@ -16,6 +17,12 @@ public final class SafeTensorsWriter {
     private var fd: Int32
     private var tensorIndex = 0
     private var writtenInTensor = 0
+    /// Bytes written so far, and how far writeback has been started.
+    private var fileOffset = 0
+    private var writebackStarted = 0
+    /// Writeback is started every this many bytes, so the disk writes while the caller
+    /// computes the next tensors and ``finish()``'s fsync only waits for the tail.
+    static let writebackInterval = 32 << 20
 
     /// Creates `path` (which must not exist) and writes the header.
     public init(path: String, tensors: [TensorSpec], metadata: [String: String] = [:]) throws(SafeTensorsError) {
@@ -99,6 +106,12 @@ public final class SafeTensorsWriter {
             }
             p += n
             left -= n
+            fileOffset += n
+        }
+        if fileOffset - writebackStarted >= Self.writebackInterval {
+            // Advisory: a failure here only means the fsync does more of the work.
+            _ = retaind_start_writeback(fd, Int64(writebackStarted), Int64(fileOffset - writebackStarted))
+            writebackStarted = fileOffset
         }
     }
 }
