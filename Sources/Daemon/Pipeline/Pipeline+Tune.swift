@@ -31,13 +31,13 @@ extension Pipeline {
                 options.alpha = alpha
                 options.gamma = gamma
                 options.targetDrift = nil
-                refreshDeadline(checkpoint.path)
+                refreshDeadline()
                 let report = try Restore.run(candidate: checkpoint, base: context.base, retain: context.retain, forget: context.forget,
                                              options: options, destination: scratch + "/\(trials.count)", measured: measured,
                                              version: RetaindVersion.current)
-                refreshDeadline(checkpoint.path)
+                refreshDeadline()
                 let retainPPL = try verification.perplexity(of: report.path, on: retain)
-                refreshDeadline(checkpoint.path)
+                refreshDeadline()
                 let forgetPPL = try verification.perplexity(of: report.path, on: forget)
                 trials.append(Trial(report: report, retainPPL: retainPPL, forgetPPL: forgetPPL))
             }

@@ -25,7 +25,7 @@ final class Pipeline: @unchecked Sendable {
     private let lock = NSLock()
     private var active: [String: ActiveWatch] = [:]
     private var outputRoot: String
-    private var busy: (since: Date, deadline: Date)?
+    private var busy: (deadline: Date, allowance: TimeInterval)?
 
     init(history: HistoryStore, outputRoot: String, logger: Logger, notifier: SystemdNotifier) {
         self.history = history
@@ -63,8 +63,8 @@ final class Pipeline: @unchecked Sendable {
 
         // Changed since the watcher found it quiet: the watcher offers it again once it
         // settles. Gone (or going: rotation deletes file by file): recorded below as vanished.
-        let stillThere = CheckpointLayout.detect(directory: candidate.path) != nil
-        if stillThere, DirectorySnapshot(directory: candidate.path)?.signature != candidate.signature {
+        let snapshot = DirectorySnapshot(directory: candidate.path)
+        if CheckpointLayout.detect(directory: candidate.path) != nil, snapshot?.signature != candidate.signature {
             return nil
         }
         var record: CheckpointRecord
@@ -79,9 +79,8 @@ final class Pipeline: @unchecked Sendable {
         }
         record.startedAt = Date()
         record.threshold = watch.settings.gate.threshold
-        let bytes = checkpointBytes(candidate.path)
-        setBusy(bytes: bytes)
-        defer { setBusy(bytes: nil) }
+        beginBusy(weightBytes: snapshot?.entries.filter { $0.name.hasSuffix(".safetensors") }.reduce(0) { $0 + $1.size } ?? 0)
+        defer { endBusy() }
         notifier.status("processing \(candidate.path)")
 
         var modules: [ModuleRecord] = []
@@ -142,7 +141,7 @@ final class Pipeline: @unchecked Sendable {
             // Gate on measured damage; a candidate that cannot be evaluated keeps the drift gate.
             record.retainPPLBase = base
             do {
-                refreshDeadline(candidate.path)
+                refreshDeadline()
                 let ppl = try verification.perplexity(of: candidate.path, on: data)
                 record.retainPPLBefore = ppl
                 over = ppl > ratio * base
@@ -212,19 +211,19 @@ final class Pipeline: @unchecked Sendable {
         do {
             if let data = verification.retain {
                 if record.retainPPLBefore == nil {
-                    refreshDeadline(candidate)
+                    refreshDeadline()
                     record.retainPPLBefore = try verification.perplexity(of: candidate, on: data)
                 }
                 if record.retainPPLAfter == nil {
-                    refreshDeadline(candidate)
+                    refreshDeadline()
                     record.retainPPLAfter = try verification.perplexity(of: restored, on: data)
                 }
             }
             if let data = verification.forget {
-                refreshDeadline(candidate)
+                refreshDeadline()
                 record.forgetPPLBefore = try verification.perplexity(of: candidate, on: data)
                 if record.forgetPPLAfter == nil {
-                    refreshDeadline(candidate)
+                    refreshDeadline()
                     record.forgetPPLAfter = try verification.perplexity(of: restored, on: data)
                 }
             }
@@ -233,9 +232,12 @@ final class Pipeline: @unchecked Sendable {
         }
     }
 
-    /// Gives the next long step (an evaluation) its own deadline.
-    func refreshDeadline(_ path: String) {
-        setBusy(bytes: checkpointBytes(path))
+    /// Gives the next long step (a restore of the tuning grid, an evaluation) its own
+    /// deadline, as long as the first.
+    func refreshDeadline() {
+        lock.lock()
+        if let current = busy { busy = (Date().addingTimeInterval(current.allowance), current.allowance) }
+        lock.unlock()
     }
 
     /// Classifies a failure: the checkpoint went away (`vanished`), the checkpoint is
@@ -287,25 +289,18 @@ final class Pipeline: @unchecked Sendable {
         return provenance["source_path"] as? String == source && provenance["source_fingerprint"] as? String == fingerprint
     }
 
-    private func checkpointBytes(_ path: String) -> Int {
-        DirectorySnapshot(directory: path)?.entries.filter { $0.name.hasSuffix(".safetensors") }.reduce(0) { $0 + $1.size } ?? 0
-    }
-
-    /// A checkpoint gets 2 minutes plus 20 s per GB: far above the measured cost of drift
-    /// and restore (≈ 20 s for 2 GB), so only a stuck pass misses it.
-    private func setBusy(bytes: Int?) {
+    /// A step gets 2 minutes plus 20 s per GB of weights: far above the measured cost of
+    /// drift and restore (≈ 20 s for 2 GB), so only a stuck pass misses it.
+    private func beginBusy(weightBytes: Int) {
+        let allowance = 120 + 20 * Double(weightBytes) / 1e9
         lock.lock()
-        if let bytes {
-            let now = Date()
-            busy = (now, now.addingTimeInterval(120 + 20 * Double(bytes) / 1e9))
-        } else {
-            busy = nil
-        }
+        busy = (Date().addingTimeInterval(allowance), allowance)
         lock.unlock()
     }
-}
 
-/// The version written into provenance files and `retaind --version`.
-public enum RetaindVersion {
-    public static let current = "0.2.0"
+    private func endBusy() {
+        lock.lock()
+        busy = nil
+        lock.unlock()
+    }
 }

@@ -140,21 +140,19 @@ final class Watcher: @unchecked Sendable {
         for (wd, _) in directories { inotify.remove(wd) }
         directories.removeAll()
         descriptorOfPath.removeAll()
-        let kept = Set(newWatches.map(\.name))
-        watches = newWatches
-        patterns = newWatches.map { CheckpointPattern($0.pattern) }
         // Keep what is known of checkpoints of watches that stay, so a reload does not
         // re-offer them; re-index them to the new list.
+        let oldNames = watches.map(\.name)
         var remapped: [String: Tracked] = [:]
-        for (path, var entry) in tracked where entry.watch < oldWatchNames.count && kept.contains(oldWatchNames[entry.watch]) {
-            entry.watch = newWatches.firstIndex { $0.name == oldWatchNames[entry.watch] }!
+        for (path, var entry) in tracked {
+            guard let index = newWatches.firstIndex(where: { $0.name == oldNames[entry.watch] }) else { continue }
+            entry.watch = index
             remapped[path] = entry
         }
         tracked = remapped
-        oldWatchNames = newWatches.map(\.name)
+        watches = newWatches
+        patterns = newWatches.map { CheckpointPattern($0.pattern) }
     }
-
-    private var oldWatchNames: [String] = []
 
     /// Walks every root to the pattern's depth: adds inotify watches on the way, finds
     /// new checkpoint directories and forgets vanished ones.
@@ -318,7 +316,7 @@ final class Watcher: @unchecked Sendable {
                 return
             }
         case .complete:
-            guard markerPresent(path, snapshot: snapshot, watch: watch, level: patterns[index].depth) else {
+            guard markerPresent(path, snapshot: snapshot, watch: watch, pattern: patterns[index]) else {
                 entry.state = .waiting(recheck: nil)
                 return
             }
@@ -341,7 +339,8 @@ final class Watcher: @unchecked Sendable {
         }
     }
 
-    private func markerPresent(_ path: String, snapshot: DirectorySnapshot, watch: Configuration.Watch, level: Int) -> Bool {
+    private func markerPresent(_ path: String, snapshot: DirectorySnapshot, watch: Configuration.Watch,
+                               pattern: CheckpointPattern) -> Bool {
         switch watch.completionMarker {
         case .none:
             return true
@@ -358,9 +357,8 @@ final class Watcher: @unchecked Sendable {
             let parent = (path as NSString).deletingLastPathComponent
             let me = (path as NSString).lastPathComponent
             guard let siblings = try? FileManager.default.contentsOfDirectory(atPath: parent) else { return true }
-            let pattern = patterns[watches.firstIndex(of: watch) ?? 0]
             return !siblings.contains { name in
-                name != me && pattern.matches(name, level: level - 1) && access(parent + "/" + name + "/trainer_state.json", F_OK) == 0
+                name != me && pattern.matches(name, level: pattern.depth - 1) && access(parent + "/" + name + "/trainer_state.json", F_OK) == 0
             }
         }
     }
