@@ -7,6 +7,12 @@ public enum EvalData {
     public static func load(_ path: String, sequenceLength: Int,
                             tokenize: ((String) throws -> [Int])? = nil) throws(ModelError) -> [[Int]] {
         guard let data = FileManager.default.contents(atPath: path) else { throw ModelError(path: path, "cannot read the data file") }
+        return try parse(data, path: path, sequenceLength: sequenceLength, tokenize: tokenize)
+    }
+
+    /// Parses JSONL `data` already read from `path` (named in errors).
+    public static func parse(_ data: Data, path: String, sequenceLength: Int,
+                             tokenize: ((String) throws -> [Int])? = nil) throws(ModelError) -> [[Int]] {
         var sequences: [[Int]] = []
         for (number, line) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let trimmed = line.trimmingCharacters(in: .whitespaces)

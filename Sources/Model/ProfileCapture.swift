@@ -29,7 +29,7 @@ public enum ProfileCapture {
         let lines = text.split(whereSeparator: \.isNewline).filter { !$0.allSatisfy(\.isWhitespace) }
         var sequences: [[Int]] = []
         if !lines.isEmpty && lines.allSatisfy({ $0.drop { $0.isWhitespace }.hasPrefix("{") }) {
-            sequences = try EvalData.load(path, sequenceLength: Int.max, tokenize: tokenize)
+            sequences = try EvalData.parse(data, path: path, sequenceLength: Int.max, tokenize: tokenize)
         } else {
             guard let tokenize else { throw ModelError(path: path, "the proxy is plain text, which needs the base's tokenizer.json; give JSONL with \"ids\"") }
             do { sequences = [try tokenize(text)] } catch { throw ModelError(path: path, "\(error)") }
