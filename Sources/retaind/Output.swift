@@ -2,13 +2,30 @@ import Foundation
 
 /// Output helpers shared by the subcommands.
 enum Output {
-    /// Pretty, key-sorted JSON on standard output.
-    static func printJSON<T: Encodable>(_ value: T) throws {
+    /// The encoder every `--json` output uses: ISO 8601 dates, non-finite numbers as strings.
+    private static var encoder: JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        let data = try encoder.encode(value)
+        return encoder
+    }
+
+    /// Pretty, key-sorted JSON on standard output.
+    static func printJSON<T: Encodable>(_ value: T) throws {
+        print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    }
+
+    /// `value` encoded as a JSON object, without `keys` (internal columns).
+    static func jsonObject<T: Encodable>(_ value: T, dropping keys: String...) throws -> [String: Any] {
+        var object = try JSONSerialization.jsonObject(with: encoder.encode(value)) as? [String: Any] ?? [:]
+        for key in keys { object[key] = nil }
+        return object
+    }
+
+    /// Pretty, key-sorted JSON of an object built from ``jsonObject(_:dropping:)``.
+    static func printJSON(object: Any) throws {
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         print(String(decoding: data, as: UTF8.self))
     }
 

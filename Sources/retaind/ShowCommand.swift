@@ -21,76 +21,6 @@ struct ShowCommand: ParsableCommand {
     @Option(help: "Modules to list in the table, worst first (all with --json).")
     var top = 20
 
-    /// `show --json`: the row plus its modules.
-    struct Row: Encodable {
-        let record: CheckpointRecord
-        let modules: [ModuleRecord]
-        let trials: [TuneTrialRecord]
-
-        func encode(to encoder: Encoder) throws {
-            try record.encode(to: encoder)
-            var container = encoder.container(keyedBy: Keys.self)
-            try container.encode(modules.map(ModuleRow.init), forKey: .modules)
-            if !trials.isEmpty { try container.encode(trials.map(TrialRow.init), forKey: .tune) }
-        }
-
-        enum Keys: String, CodingKey { case modules, tune }
-    }
-
-    /// A tuning trial without the internal row id.
-    struct TrialRow: Encodable {
-        let trial: TuneTrialRecord
-        init(_ trial: TuneTrialRecord) { self.trial = trial }
-
-        func encode(to encoder: Encoder) throws {
-            var c = encoder.container(keyedBy: Keys.self)
-            try c.encode(trial.alpha, forKey: .alpha)
-            try c.encode(trial.gamma, forKey: .gamma)
-            try c.encode(trial.driftAfter, forKey: .driftAfter)
-            try c.encodeIfPresent(trial.forgetKept, forKey: .forgetKept)
-            try c.encode(trial.retainPPL, forKey: .retainPPL)
-            try c.encode(trial.forgetPPL, forKey: .forgetPPL)
-            try c.encode(trial.chosen, forKey: .chosen)
-        }
-
-        enum Keys: String, CodingKey {
-            case alpha, gamma, chosen
-            case driftAfter = "drift_after"
-            case forgetKept = "forget_kept"
-            case retainPPL = "retain_ppl"
-            case forgetPPL = "forget_ppl"
-        }
-    }
-
-    /// A module without the internal row id.
-    struct ModuleRow: Encodable {
-        let module: ModuleRecord
-        init(_ module: ModuleRecord) { self.module = module }
-
-        func encode(to encoder: Encoder) throws {
-            var c = encoder.container(keyedBy: Keys.self)
-            try c.encode(module.name, forKey: .name)
-            try c.encode(module.site, forKey: .site)
-            try c.encode(module.rho, forKey: .rho)
-            try c.encode(module.beta, forKey: .beta)
-            try c.encode(module.energy, forKey: .energy)
-            try c.encode(module.referenceEnergy, forKey: .referenceEnergy)
-            try c.encode(module.energyUpper, forKey: .energyUpper)
-            try c.encodeIfPresent(module.rhoAfter, forKey: .rhoAfter)
-            try c.encodeIfPresent(module.updateKept, forKey: .updateKept)
-            try c.encodeIfPresent(module.forgetKept, forKey: .forgetKept)
-        }
-
-        enum Keys: String, CodingKey {
-            case name, site, rho, beta, energy
-            case referenceEnergy = "reference_energy"
-            case energyUpper = "energy_upper"
-            case rhoAfter = "rho_after"
-            case updateKept = "update_kept"
-            case forgetKept = "forget_kept"
-        }
-    }
-
     func run() throws {
         let history = try state.openHistory()
         let found: (CheckpointRecord, [ModuleRecord])?
@@ -107,7 +37,12 @@ struct ShowCommand: ParsableCommand {
         }
         let trials = (try? history.trials(of: record.id!)) ?? []
         if json {
-            try Output.printJSON([Row(record: record, modules: modules, trials: trials)])
+            // The record's keys, plus its modules and tuning trials without the history's
+            // internal `checkpoint_id`.
+            var row = try Output.jsonObject(record)
+            row["modules"] = try modules.map { try Output.jsonObject($0, dropping: "checkpoint_id") }
+            if !trials.isEmpty { row["tune"] = try trials.map { try Output.jsonObject($0, dropping: "checkpoint_id") } }
+            try Output.printJSON(object: [row])
             return
         }
         func f(_ x: Double?) -> String { x.map { String(format: "%.6g", $0) } ?? "-" }

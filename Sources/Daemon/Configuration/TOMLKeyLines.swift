@@ -1,3 +1,5 @@
+import Foundation
+
 /// Finds the line of a key in TOML source text, for error messages.
 ///
 /// TOMLKit reports positions only for syntax errors, so this walks the lines itself:
@@ -6,6 +8,8 @@
 /// (a line inside them that looks like `key = …` could be; the line is then a hint).
 struct TOMLKeyLines {
     private var lines: [String: Int] = [:]
+    /// Blanks and quotes around a key or a header component.
+    private static let keyPadding = CharacterSet(charactersIn: " \t\"'")
 
     init(source: String) {
         var table = ""
@@ -13,7 +17,7 @@ struct TOMLKeyLines {
         var number = 0
         for rawLine in source.split(separator: "\n", omittingEmptySubsequences: false) {
             number += 1
-            let line = rawLine.trimmingCharacters(in: " \t\r")
+            let line = rawLine.trimmingCharacters(in: .whitespacesAndNewlines)
             if line.hasPrefix("[[") {
                 let name = Self.headerName(line.dropFirst(2))
                 let index = arrayCounts[name, default: 0]
@@ -26,7 +30,7 @@ struct TOMLKeyLines {
                 table = Self.resolve(name, arrayCounts)
                 lines[table] = number
             } else if !line.hasPrefix("#"), let equals = line.firstIndex(of: "=") {
-                let key = line[..<equals].trimmingCharacters(in: " \t").trimmingCharacters(in: "\"'")
+                let key = line[..<equals].trimmingCharacters(in: Self.keyPadding)
                 guard !key.isEmpty else { continue }
                 let path = table.isEmpty ? key : "\(table).\(key)"
                 if lines[path] == nil { lines[path] = number }
@@ -47,7 +51,7 @@ struct TOMLKeyLines {
 
     private static func headerName(_ rest: Substring) -> String {
         let name = rest.prefix { $0 != "]" }
-        return name.split(separator: ".").map { $0.trimmingCharacters(in: " \t\"'") }.joined(separator: ".")
+        return name.split(separator: ".").map { $0.trimmingCharacters(in: Self.keyPadding) }.joined(separator: ".")
     }
 
     private static func resolve(_ name: String, _ arrayCounts: [String: Int]) -> String {
@@ -61,14 +65,4 @@ struct TOMLKeyLines {
         }
         return parts.joined(separator: ".")
     }
-}
-
-extension String {
-    fileprivate func trimmingCharacters(in set: String) -> String {
-        String(self.drop { set.contains($0) }.reversed().drop { set.contains($0) }.reversed())
-    }
-}
-
-extension Substring {
-    fileprivate func trimmingCharacters(in set: String) -> String { String(self).trimmingCharacters(in: set) }
 }
