@@ -67,14 +67,15 @@ let package = Package(
             dependencies: ["SafeTensors"],
             path: "Benchmarks/ConvertBenchmark"
         ),
+        .target(name: "BenchmarkSupport", path: "Benchmarks/BenchmarkSupport"),
         .executableTarget(
             name: "DriftBenchmark",
-            dependencies: ["Retention", "Linalg", "SafeTensors"],
+            dependencies: ["Retention", "Linalg", "SafeTensors", "BenchmarkSupport"],
             path: "Benchmarks/DriftBenchmark"
         ),
         .executableTarget(
             name: "RestoreBenchmark",
-            dependencies: ["Retention", "Linalg", "SafeTensors"],
+            dependencies: ["Retention", "Linalg", "SafeTensors", "BenchmarkSupport"],
             path: "Benchmarks/RestoreBenchmark"
         ),
         .executableTarget(

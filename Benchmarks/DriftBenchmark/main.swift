@@ -1,16 +1,11 @@
 // Drift pass throughput: one-shot (reference computed in the same pass) and cached
 // (the daemon's steady state), against the sgemm peak measured in the same process on
 // the pass's own shapes. Usage: DriftBenchmark BASE CANDIDATE PROFILE [repeats]
+import BenchmarkSupport
 import Foundation
 import Linalg
 import Retention
 import SafeTensors
-
-func now() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
-}
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 4 else {
@@ -34,19 +29,9 @@ for name in profile.moduleNames {
 }
 let candidateBytes = Double(candidate.tensors.reduce(0) { $0 + $1.byteCount })
 
-func best(_ body: () throws -> Void) rethrows -> Double {
-    var times: [Double] = []
-    for _ in 0..<repeats {
-        let t0 = now()
-        try body()
-        times.append(now() - t0)
-    }
-    return times.sorted()[times.count / 2]
-}
-
 var reference: BaseReference? = nil
-let oneShot = try best { reference = try Drift.measure(candidate: candidate, base: base, profile: profile).reference }
-let cached = try best { _ = try Drift.measure(candidate: candidate, base: base, profile: profile, reference: reference) }
+let oneShot = try medianSeconds(repeats: repeats) { _ in reference = try Drift.measure(candidate: candidate, base: base, profile: profile).reference }
+let cached = try medianSeconds(repeats: repeats) { _ in _ = try Drift.measure(candidate: candidate, base: base, profile: profile, reference: reference) }
 
 // sgemm peak on the same shapes: (m×d)·(d×k) from F32 buffers already in memory.
 let maxElements = shapes.map { $0.0 * $0.1 }.max()!

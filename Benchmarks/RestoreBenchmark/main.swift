@@ -2,16 +2,11 @@
 // against that drift pass and a plain copy with fsync, in one process:
 // RestoreBenchmark BASE CANDIDATE PROFILE SCRATCH_DIR [repeats]. Prints medians as JSON
 // and the goal, restore ≤ drift + 1.5 × copy.
+import BenchmarkSupport
 import Foundation
 import Linalg
 import Retention
 import SafeTensors
-
-func now() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
-}
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 5 else {
@@ -25,25 +20,15 @@ let base = try Checkpoint.open(arguments[1])
 let candidate = try Checkpoint.open(arguments[2])
 let profile = try RetainProfile.read(arguments[3])
 
-func median(_ body: (Int) throws -> Void) rethrows -> Double {
-    var times: [Double] = []
-    for i in 0..<repeats {
-        let t0 = now()
-        try body(i)
-        times.append(now() - t0)
-    }
-    return times.sorted()[times.count / 2]
-}
-
 var measured: Drift.Measurement? = nil
-let drift = try median { _ in measured = try Drift.measure(candidate: candidate, base: base, profile: profile) }
-let restore = try median { i in
+let drift = try medianSeconds(repeats: repeats) { _ in measured = try Drift.measure(candidate: candidate, base: base, profile: profile) }
+let restore = try medianSeconds(repeats: repeats) { i in
     let out = scratch + "/restored-\(i)"
     _ = try Restore.run(candidate: candidate, base: base, retain: profile, forget: nil,
                         options: RestoreOptions(alpha: 10, outputDType: .source), destination: out, measured: measured)
     try FileManager.default.removeItem(atPath: out)
 }
-let copy = try median { i in
+let copy = try medianSeconds(repeats: repeats) { i in
     let out = scratch + "/copy-\(i)"
     try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
     // A plain read + write copy in 8 MiB chunks, then fsync: what writing the output costs
