@@ -219,7 +219,14 @@ import Testing
     @Test func verify_recordsPerplexitiesBeforeAndAfter() throws {
         let daemon = try DaemonHarness(name: "verify")
         let f = DaemonHarness.fixtures
-        let verify = "[watch.verify]\nretain_eval = \"\(f)retain.jsonl\"\nforget_eval = \"\(f)forget.jsonl\"\n"
+        // Retain data: the sequences transformers scored in tools/fixtures/make_llama_forward.py,
+        // so the base's perplexity has an independent reference.
+        let expected = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: f + "../llama-forward/expected.json"))) as? [String: Any])
+        let sequences = try #require(expected["sequences"] as? [[Int]])
+        let transformersBasePPL = try #require((expected["perplexity"] as? [String: Double])?["tiny-llama"])
+        let retainData = daemon.directory + "/retain.eval.jsonl"
+        try sequences.map { "{\"ids\": \($0)}" }.joined(separator: "\n").write(toFile: retainData, atomically: true, encoding: .utf8)
+        let verify = "[watch.verify]\nretain_eval = \"\(retainData)\"\nforget_eval = \"\(f)forget.jsonl\"\n"
         try daemon.writeConfig(DaemonHarness.watch(name: "runs", dirs: [daemon.runs], settle: 0, extra: verify))
         try daemon.start()
         try CheckpointMaker.copy("cand-full", into: daemon.staging + "/checkpoint-1")
@@ -234,9 +241,10 @@ import Testing
         let restored = try #require(row.restoredPath)
         // Equal up to BLAS summation order (the daemon leaves a core to hashing).
         func same(_ a: Double?, _ b: Double) -> Bool { a.map { abs($0 - b) <= 1e-6 * b } ?? false }
-        #expect(same(row.retainPPLBase, try eval(f + "base", f + "retain.jsonl")))
-        #expect(same(row.retainPPLBefore, try eval(row.path, f + "retain.jsonl")))
-        #expect(same(row.retainPPLAfter, try eval(restored, f + "retain.jsonl")))
+        let basePPL = try #require(row.retainPPLBase)
+        #expect(abs(basePPL - transformersBasePPL) / transformersBasePPL < 1e-4, "base: \(basePPL) vs transformers \(transformersBasePPL)")
+        #expect(same(row.retainPPLBefore, try eval(row.path, retainData)))
+        #expect(same(row.retainPPLAfter, try eval(restored, retainData)))
         #expect(same(row.forgetPPLBefore, try eval(row.path, f + "forget.jsonl")))
         #expect(same(row.forgetPPLAfter, try eval(restored, f + "forget.jsonl")))
         let entry = try Journal.wait(pid: daemon.pid) { $0.contains { $0["RETAIND_STATUS"] == "restored" } }.first { $0["RETAIND_STATUS"] == "restored" }!
@@ -252,7 +260,7 @@ import Testing
         try daemon.moveIn("checkpoint-2")
         let lora = try #require(try daemon.waitForOutcomes(2).first { $0.path.hasSuffix("checkpoint-2") })
         #expect(lora.status == .restored && lora.verifyError == nil, "\(lora.verifyError ?? "")")
-        let evaluated = try RetaindProcess.run(["eval", "--model", lora.path, "--base", f + "base", "--data", f + "retain.jsonl", "--json"])
+        let evaluated = try RetaindProcess.run(["eval", "--model", lora.path, "--base", f + "base", "--data", retainData, "--json"])
         let want = try #require((try JSONSerialization.jsonObject(with: Data(evaluated.stdout.utf8)) as? [String: Any])?["ppl"] as? Double)
         #expect(same(lora.retainPPLBefore, want))
         #expect(lora.retainPPLAfter != nil && lora.forgetPPLAfter != nil)
