@@ -101,7 +101,12 @@ let package = Package(
         .testTarget(name: "JournalTests", dependencies: ["Journal", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(
             name: "DaemonTests",
-            dependencies: ["Daemon", "History", "Journal", "SafeTensors", "TestSupport", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "Daemon", "History", "Journal", "SafeTensors", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
         ),
         .testTarget(
             name: "retaindTests",

@@ -33,134 +33,15 @@ extension Configuration {
         } catch {
             throw ConfigurationError(file: path, message: "not valid TOML: \(error)")
         }
-        let reader = TableReader(table: root, path: "", context: .init(file: path, lines: TOMLKeyLines(source: source),
+        let reader = TOMLTableReader(table: root, path: "", context: .init(file: path, lines: TOMLKeyLines(source: source),
                                                                         directory: (path as NSString).deletingLastPathComponent))
         return try reader.configuration(path: path)
     }
 }
 
-/// Reads one TOML table, remembering which keys were used so the rest can be reported
-/// as unknown.
-private final class TableReader {
-    struct Context {
-        let file: String
-        let lines: TOMLKeyLines
-        let directory: String
-    }
-
-    let table: TOMLTable
-    let path: String
-    let context: Context
-    private var used: Set<String> = []
-
-    init(table: TOMLTable, path: String, context: Context) {
-        self.table = table
-        self.path = path
-        self.context = context
-    }
-
-    func key(_ name: String) -> String { path.isEmpty ? name : "\(path).\(name)" }
-
-    func error(_ name: String?, _ message: String) -> ConfigurationError {
-        let full = name.map(key) ?? (path.isEmpty ? nil : path)
-        return ConfigurationError(file: context.file, key: full, line: full.flatMap(context.lines.line(of:)), message: message)
-    }
-
-    func value(_ name: String) -> TOMLValueConvertible? {
-        used.insert(name)
-        return table[name]
-    }
-
-    private func typeName(_ value: TOMLValueConvertible) -> String {
-        switch value.type {
-        case .bool: "a boolean"
-        case .int: "an integer"
-        case .double: "a float"
-        case .string: "a string"
-        case .table: "a table"
-        case .array: "an array"
-        default: "a date or time"
-        }
-    }
-
-    func string(_ name: String) throws(ConfigurationError) -> String? {
-        guard let value = value(name) else { return nil }
-        guard let string = value.string else { throw error(name, "must be a string, not \(typeName(value))") }
-        return string
-    }
-
-    func requiredString(_ name: String) throws(ConfigurationError) -> String {
-        guard let string = try string(name) else { throw error(name, "is required") }
-        guard !string.isEmpty else { throw error(name, "must not be empty") }
-        return string
-    }
-
-    /// A path: `~` is not expanded (systemd services have no home); relative paths are
-    /// taken from the configuration file's directory.
-    func path(_ name: String, required: Bool) throws(ConfigurationError) -> String? {
-        guard let raw = required ? try requiredString(name) : try string(name), !raw.isEmpty else { return nil }
-        let absolute = raw.hasPrefix("/") ? raw : (context.directory as NSString).appendingPathComponent(raw)
-        return (absolute as NSString).standardizingPath
-    }
-
-    func number(_ name: String, default fallback: Double?, minimum: Double? = nil, positive: Bool = false) throws(ConfigurationError) -> Double? {
-        guard let value = value(name) else { return fallback }
-        let number: Double
-        if let double = value.double { number = double } else if let int = value.int { number = Double(int) } else {
-            throw error(name, "must be a number, not \(typeName(value))")
-        }
-        guard number.isFinite else { throw error(name, "must be finite") }
-        if positive, !(number > 0) { throw error(name, "must be greater than 0") }
-        if let minimum, number < minimum { throw error(name, "must be at least \(minimum)") }
-        return number
-    }
-
-    func bool(_ name: String, default fallback: Bool) throws(ConfigurationError) -> Bool {
-        guard let value = value(name) else { return fallback }
-        guard let bool = value.bool else { throw error(name, "must be true or false, not \(typeName(value))") }
-        return bool
-    }
-
-    func strings(_ name: String) throws(ConfigurationError) -> [String] {
-        guard let value = value(name) else { throw error(name, "is required") }
-        if let single = value.string { return [single] }
-        guard let array = value.array else { throw error(name, "must be an array of strings, not \(typeName(value))") }
-        var result: [String] = []
-        for (i, element) in array.enumerated() {
-            guard let string = element.string, !string.isEmpty else { throw error("\(name)[\(i)]", "must be a non-empty string") }
-            result.append(string)
-        }
-        guard !result.isEmpty else { throw error(name, "must list at least one directory") }
-        return result
-    }
-
-    func table(_ name: String) throws(ConfigurationError) -> TableReader? {
-        guard let value = value(name) else { return nil }
-        guard let table = value.table else { throw error(name, "must be a table ([\(key(name))]), not \(typeName(value))") }
-        return TableReader(table: table, path: key(name), context: context)
-    }
-
-    func tables(_ name: String) throws(ConfigurationError) -> [TableReader] {
-        guard let value = value(name) else { return [] }
-        guard let array = value.array else { throw error(name, "must be an array of tables ([[\(key(name))]]), not \(typeName(value))") }
-        var result: [TableReader] = []
-        for (i, element) in array.enumerated() {
-            guard let table = element.table else { throw error("\(name)[\(i)]", "must be a table") }
-            result.append(TableReader(table: table, path: "\(key(name))[\(i)]", context: context))
-        }
-        return result
-    }
-
-    /// Throws for the first key that was never read: a typo or an option this version
-    /// does not have.
-    func rejectUnknownKeys() throws(ConfigurationError) {
-        for key in table.keys.sorted() where !used.contains(key) {
-            throw error(key, "unknown key")
-        }
-    }
-
-    // MARK: The schema
-
+/// The schema: which keys each table has, their defaults and ranges, and the rules
+/// between them.
+extension TOMLTableReader {
     func configuration(path file: String) throws(ConfigurationError) -> Configuration {
         guard let storeTable = try table("store") else { throw error("store", "is required ([store] with database = \"…\")") }
         let store = try storeTable.store()
@@ -178,7 +59,7 @@ private final class TableReader {
         return Configuration(path: file, store: store, watches: watches)
     }
 
-    private func store() throws(ConfigurationError) -> Configuration.Store {
+    fileprivate func store() throws(ConfigurationError) -> Configuration.Store {
         let database = try path("database", required: false) ?? "/var/lib/retaind/history.sqlite"
         let outputRoot = try path("output_root", required: false)
             ?? ((database as NSString).deletingLastPathComponent as NSString).appendingPathComponent("restored")
@@ -187,7 +68,7 @@ private final class TableReader {
         return Configuration.Store(database: database, outputRoot: outputRoot, keepDays: keepDays)
     }
 
-    private func watch() throws(ConfigurationError) -> Configuration.Watch {
+    fileprivate func watch() throws(ConfigurationError) -> Configuration.Watch {
         let name = try requiredString("name")
         guard name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }), name != ".", name != ".." else {
             throw error("name", "may hold only letters, digits, “-”, “_” and “.” (it names a directory under output_root)")
@@ -235,16 +116,16 @@ private final class TableReader {
                                    gate: gate, restore: restore, verify: verify)
     }
 
-    private func gate() throws(ConfigurationError) -> Configuration.Gate {
+    fileprivate func gate() throws(ConfigurationError) -> Configuration.Gate {
         let threshold = try number("threshold", default: nil, minimum: 0)
-        guard let threshold else { throw error("threshold", "is required (SPEC drift, around 1e-3 for LLMs)") }
+        guard let threshold else { throw error("threshold", "is required (the drift of docs/spec.md §3, around 1e-3 for LLMs)") }
         let thresholdMax = try number("threshold_max", default: nil, minimum: 0)
         let ratio = try number("retain_ppl_ratio", default: nil, positive: true)
         try rejectUnknownKeys()
         return Configuration.Gate(threshold: threshold, thresholdMax: thresholdMax, retainPPLRatio: ratio)
     }
 
-    private func verify() throws(ConfigurationError) -> Configuration.Verify {
+    fileprivate func verify() throws(ConfigurationError) -> Configuration.Verify {
         let retain = try path("retain_eval", required: false)
         let forget = try path("forget_eval", required: false)
         guard retain != nil || forget != nil else { throw error(nil, "names neither retain_eval nor forget_eval") }
@@ -254,7 +135,7 @@ private final class TableReader {
         return Configuration.Verify(retainEval: retain, forgetEval: forget, seqLength: Int(seqLength))
     }
 
-    private func restore() throws(ConfigurationError) -> Configuration.RestoreSettings {
+    fileprivate func restore() throws(ConfigurationError) -> Configuration.RestoreSettings {
         let enabled = try bool("enabled", default: true)
         var options = RestoreOptions()
         let alpha = try number("alpha", default: nil, positive: true)
@@ -282,20 +163,5 @@ private final class TableReader {
         }
         try rejectUnknownKeys()
         return Configuration.RestoreSettings(enabled: enabled, options: options, tune: tune)
-    }
-
-    /// A non-empty array of non-negative numbers.
-    func numbers(_ name: String, default fallback: [Double]) throws(ConfigurationError) -> [Double] {
-        guard let value = table[name] else { return fallback }
-        _ = self.value(name)
-        guard let array = value.array, !array.isEmpty else { throw error(name, "must be a non-empty array of numbers") }
-        var result: [Double] = []
-        for element in array {
-            guard let number = element.double ?? element.int.map(Double.init), number.isFinite, number >= 0 else {
-                throw error(name, "must hold non-negative numbers")
-            }
-            result.append(number)
-        }
-        return result
     }
 }

@@ -50,4 +50,7 @@ struct DirectorySnapshot: Equatable {
     }
 
     func contains(_ name: String) -> Bool { entries.contains { $0.name == name } }
+
+    /// The bytes of the safetensors files: what a pass over the weights reads.
+    var weightBytes: Int { entries.filter { $0.name.hasSuffix(".safetensors") }.reduce(0) { $0 + $1.size } }
 }

@@ -1,61 +1,54 @@
 import Foundation
-import History
 import Retention
 import SafeTensors
 
-extension Pipeline {
-    /// One restored setting of the tuning grid and how it behaved.
-    struct Trial {
-        let report: RestoreReport
-        let retainPPL: Double
-        let forgetPPL: Double
-    }
-
+extension Processor {
     /// `restore.tune`: restores every `(α, γ)` of the grid into a scratch directory beside
     /// the output (same filesystem), evaluates each on the verify data, and moves the
     /// chosen one to `destination` with a rename; the others are deleted.
     ///
-    /// - Returns: the chosen restore, its trial, and every trial in grid order.
-    func tunedRestore(_ checkpoint: Checkpoint, context: BaseContext, settings: Configuration.Watch, tune: Configuration.Tune,
-                      verification: Verification, measured: Drift.Measurement, destination: String,
-                      outputRoot: String) throws -> (chosen: Trial, trials: [Trial]) {
-        guard let retain = verification.retain, let forget = verification.forget, let base = verification.baseRetainPPL else {
-            throw DaemonError.watchDisabled(watch: settings.name, reason: "restore.tune needs verify.retain_eval and verify.forget_eval")
-        }
+    /// - Returns: every trial in grid order, the chosen one marked.
+    func tunedRestore(_ checkpoint: Checkpoint, watch: ActiveWatch, tune: Configuration.Tune, verification: Verification,
+                      measured: Drift.Measurement, destination: String, outputRoot: String) throws -> [Outcome.TuneTrial] {
+        // The configuration requires both data sets with `tune`, and loading measured the base.
+        let retain = verification.retain!, forget = verification.forget!, base = verification.baseRetainPPL!
+        let context = watch.context
         let scratch = outputRoot + "/" + Self.tunePrefix + "\(getpid())-\(UUID().uuidString.prefix(8))"
         defer { try? FileManager.default.removeItem(atPath: scratch) }
-        var trials: [Trial] = []
+        var trials: [Outcome.TuneTrial] = []
         for alpha in tune.alphas {
             for gamma in tune.gammas {
-                var options = settings.restore.options
+                var options = watch.settings.restore.options
                 options.alpha = alpha
                 options.gamma = gamma
                 options.targetDrift = nil
-                refreshDeadline()
+                deadline.refresh()
                 let report = try Restore.run(candidate: checkpoint, base: context.base, retain: context.retain, forget: context.forget,
                                              options: options, destination: scratch + "/\(trials.count)", measured: measured,
                                              version: RetaindVersion.current)
-                refreshDeadline()
+                deadline.refresh()
                 let retainPPL = try verification.perplexity(of: report.path, on: retain)
-                refreshDeadline()
+                deadline.refresh()
                 let forgetPPL = try verification.perplexity(of: report.path, on: forget)
-                trials.append(Trial(report: report, retainPPL: retainPPL, forgetPPL: forgetPPL))
+                trials.append(.init(report: report, retainPPL: retainPPL, forgetPPL: forgetPPL))
             }
         }
         let chosen = Self.choose(trials, baseRetainPPL: base, tolerance: tune.retainPPLTolerance)
+        trials[chosen].chosen = true
         try FileManager.default.createDirectory(atPath: (destination as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        guard rename(chosen.report.path, destination) == 0 else {
+        guard rename(trials[chosen].report.path, destination) == 0 else {
             throw DaemonError.system(operation: "rename", path: destination, errno: errno)
         }
-        return (chosen, trials)
+        return trials
     }
 
-    /// The trial with the highest forget perplexity among those whose retain perplexity
-    /// is within `tolerance` × the base's; the lowest retain perplexity when none is.
-    static func choose(_ trials: [Trial], baseRetainPPL: Double, tolerance: Double) -> Trial {
-        let acceptable = trials.filter { $0.retainPPL <= tolerance * baseRetainPPL }
-        if let best = acceptable.max(by: { $0.forgetPPL < $1.forgetPPL }) { return best }
-        return trials.min { $0.retainPPL < $1.retainPPL }!
+    /// The index of the trial with the highest forget perplexity among those whose retain
+    /// perplexity is within `tolerance` × the base's; of the lowest retain perplexity
+    /// when none is.
+    static func choose(_ trials: [Outcome.TuneTrial], baseRetainPPL: Double, tolerance: Double) -> Int {
+        let acceptable = trials.indices.filter { trials[$0].retainPPL <= tolerance * baseRetainPPL }
+        if let best = acceptable.max(by: { trials[$0].forgetPPL < trials[$1].forgetPPL }) { return best }
+        return trials.indices.min { trials[$0].retainPPL < trials[$1].retainPPL }!
     }
 
     /// Scratch directories of tuning runs start with this (hidden, so no watcher takes them).

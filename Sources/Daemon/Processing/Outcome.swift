@@ -1,0 +1,54 @@
+import Foundation
+import History
+import Retention
+
+/// What processing one checkpoint came to: the verdict, the figures behind it, what was
+/// written and how long each step took.
+///
+/// The processor builds it; ``Outcome/record(claim:)`` turns it into the history row and
+/// ``OutcomeEntry`` into the journal entry, each in one place.
+struct Outcome: Sendable {
+    /// The verdict (never `processing`).
+    var status: CheckpointStatus
+    /// The watch's threshold when the checkpoint was gated.
+    var threshold: Double
+    /// The drift pass's report; nil when the checkpoint could not be measured.
+    var drift: DriftReport?
+    /// What was written when the checkpoint was restored.
+    var restore: RestoredOutput?
+    /// Perplexities measured by the watch's verification, when it has one.
+    var perplexities = Perplexities()
+    /// Every `(α, γ)` setting a tuned restore tried.
+    var trials: [TuneTrial] = []
+    /// Why the checkpoint was rejected, vanished or failed.
+    var error: String?
+    var startedAt: Date
+    var finishedAt: Date?
+    var driftSeconds: Double?
+    var restoreSeconds: Double?
+
+    /// A restored checkpoint: where it went and the restore's figures.
+    struct RestoredOutput: Sendable {
+        let path: String
+        let report: RestoreReport
+    }
+
+    /// Retain and forget perplexity of the base, the candidate (before) and the restored
+    /// checkpoint (after); `verifyError` says why some are missing.
+    struct Perplexities: Sendable, Equatable {
+        var retainBase: Double?
+        var retainBefore: Double?
+        var retainAfter: Double?
+        var forgetBefore: Double?
+        var forgetAfter: Double?
+        var verifyError: String?
+    }
+
+    /// One restored setting of a tuning grid and how it behaved.
+    struct TuneTrial: Sendable {
+        let report: RestoreReport
+        let retainPPL: Double
+        let forgetPPL: Double
+        var chosen = false
+    }
+}

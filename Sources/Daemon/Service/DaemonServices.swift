@@ -1,0 +1,87 @@
+import Foundation
+import History
+import Journal
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// The daemon as a swift-service-lifecycle `Service`, the one `retaind run` puts in its
+/// `ServiceGroup` (which owns SIGTERM and SIGINT): it readies the daemon, then runs its
+/// services in a group of their own, to which the outer group's graceful shutdown
+/// passes — also when SIGTERM arrives while the bases are still loading.
+public struct DaemonService: Service {
+    private let configurationPath: String
+    private let logger: Logger
+    private let notifier: any ServiceNotifier
+
+    /// A daemon that will read `configurationPath` when run (and again on each SIGHUP).
+    public init(configurationPath: String, logger: Logger, notifier: any ServiceNotifier = SystemdNotifier()) {
+        self.configurationPath = configurationPath
+        self.logger = logger
+        self.notifier = notifier
+    }
+
+    /// Runs until graceful shutdown; throws when the configuration or history cannot be
+    /// used at start (the process should then exit non-zero).
+    public func run() async throws {
+        let daemon = try await DaemonServices.start(configurationPath: configurationPath, logger: logger, notifier: notifier)
+        var quiet = logger
+        quiet.logLevel = .warning
+        try await ServiceGroup(configuration: .init(services: daemon.services, logger: quiet)).run()
+    }
+}
+
+/// The daemon's services: processing, the watcher, the purge, the watchdog, reloads on
+/// SIGHUP, and the stopping notice, in the order a group starts them (it shuts them
+/// down in reverse: the notice first, processing last, after the checkpoint in progress).
+///
+/// ``start(configurationPath:logger:notifier:)`` does what must happen before systemd
+/// hears `READY=1` — configuration read, history opened, bases loaded, first scan done —
+/// and throws when the configuration or the history cannot be used (the process should
+/// exit non-zero).
+struct DaemonServices: Sendable {
+    let services: [any Service]
+
+    /// Readies the daemon described by the file at `configurationPath`.
+    static func start(configurationPath: String, logger: Logger,
+                             notifier: any ServiceNotifier = SystemdNotifier()) async throws -> DaemonServices {
+        let loaded = try Configuration.load(path: configurationPath)
+        let configuration = RunningConfiguration(loaded)
+        // Trap SIGHUP before READY=1: an early reload must not kill the process.
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
+        notifier.status("opening history \(loaded.store.database)")
+        let history = try HistoryStore(path: loaded.store.database)
+        for path in try history.abandonUnfinished() {
+            logger.notice("a checkpoint was in progress when the daemon stopped; processing it again", metadata: ["retaind.checkpoint": "\(path)"])
+        }
+        let purge = PurgeService(history: history, configuration: configuration, logger: logger)
+        purge.purge()
+        Processor.removeStaleTuning(in: loaded.store.outputRoot)
+
+        let processor = Processor(history: history, outputRoot: loaded.store.outputRoot, logger: logger, notifier: notifier)
+        let activation = WatchActivation(contexts: ContextCache(), logger: logger)
+        notifier.status("loading bases and profiles")
+        let active = await blocking { activation.activate(loaded.watches) }
+        processor.configure(active, outputRoot: loaded.store.outputRoot)
+        let queue = CandidateQueue()
+        let watcher = try Watcher(watches: active.map(\.settings), queue: queue, logger: logger) { path, signature in
+            (try? history.hasOutcome(path: path, signature: signature)) ?? false
+        }
+        notifier.status("scanning watched directories")
+        await blocking { watcher.start() }
+
+        let summary = WatchActivation.summary(active, loaded)
+        notifier.ready(status: summary)
+        logger.info("retaind ready: \(summary)", metadata: ["message_id": "\(MessageID.started.rawValue)", "retaind.config": "\(configurationPath)"])
+
+        return DaemonServices(services: [
+            ProcessingService(queue: queue, processor: processor),
+            WatcherService(watcher: watcher),
+            purge,
+            WatchdogService(notifier: notifier, deadline: processor.deadline, heartbeat: { watcher.lastHeartbeat }),
+            ReloadService(hangups: hangups, configurationPath: configurationPath, configuration: configuration,
+                          activation: activation, processor: processor, watcher: watcher, notifier: notifier, logger: logger),
+            StoppingNotice(notifier: notifier, logger: logger),
+        ])
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+import Logging
+
+/// What the watcher knows of each checkpoint directory, and the settle state machine
+/// that decides when to hand one to the queue: offered once when ready, offered again
+/// only when its files change.
+///
+/// Confined to the watcher's thread.
+struct CheckpointTracker {
+    /// Where a checkpoint directory belongs: its watch (an index into the watch list)
+    /// and the watched root it was found under.
+    struct Location: Equatable {
+        let watch: Int
+        let root: String
+    }
+
+    private struct Tracked {
+        var location: Location
+        var snapshot: DirectorySnapshot
+        /// Since when `snapshot` has been unchanged.
+        var quietSince: Date
+        var state: State
+    }
+
+    private enum State: Equatable {
+        /// Not ready yet; `recheck` is when to look again (nil: when its files change).
+        case waiting(recheck: Date?)
+        /// Handed to the queue (or found done in the history) with this snapshot.
+        case handedOver
+        /// A restored output: never a candidate.
+        case ignored
+    }
+
+    private var tracked: [String: Tracked] = [:]
+    private let logger: Logger
+
+    init(logger: Logger) {
+        self.logger = logger
+    }
+
+    /// Keeps what is known of checkpoints of watches that stay across a reload (so they
+    /// are not offered again), re-indexed to the new list.
+    mutating func remap(from old: [Configuration.Watch], to new: [Configuration.Watch]) {
+        var remapped: [String: Tracked] = [:]
+        for (path, var entry) in tracked {
+            guard let index = new.firstIndex(where: { $0.name == old[entry.location.watch].name }) else { continue }
+            entry.location = Location(watch: index, root: entry.location.root)
+            remapped[path] = entry
+        }
+        tracked = remapped
+    }
+
+    /// Forgets every directory not in `present` (a full scan did not find it).
+    mutating func keepOnly(_ present: Set<String>) {
+        tracked = tracked.filter { present.contains($0.key) }
+    }
+
+    /// Forgets `prefix` and every directory under it. A queued one stays queued: the
+    /// processor records it `vanished`.
+    mutating func forgetSubtree(_ prefix: String) {
+        tracked = tracked.filter { $0.key != prefix && !$0.key.hasPrefix(prefix + "/") }
+    }
+
+    /// Directories whose recheck time has come, with where they belong.
+    func due(_ now: Date) -> [(String, Location)] {
+        tracked.compactMap { path, entry in
+            if case .waiting(let recheck?) = entry.state, recheck <= now { return (path, entry.location) }
+            return nil
+        }
+    }
+
+    /// The earliest recheck time (distant future when none).
+    var nextRecheck: Date {
+        tracked.values.reduce(Date.distantFuture) { next, entry in
+            if case .waiting(let recheck?) = entry.state { return min(next, recheck) }
+            return next
+        }
+    }
+
+    /// Looks at one checkpoint directory and offers it when it is ready.
+    ///
+    /// - Parameters:
+    ///   - offer: hands a candidate to the queue; false when the queue is full (the
+    ///     directory is looked at again a second later).
+    ///   - alreadyDone: whether the history has an outcome for these exact files.
+    mutating func evaluate(_ path: String, at location: Location, watches: [Configuration.Watch], patterns: [CheckpointPattern],
+                           now: Date = Date(), offer: (Candidate) -> Bool, alreadyDone: (String, String) -> Bool) {
+        guard let snapshot = DirectorySnapshot(directory: path) else {
+            tracked[path] = nil
+            return
+        }
+        var entry: Tracked
+        if var known = tracked[path] {
+            if known.snapshot != snapshot {
+                // A queued older version stays queued: the processor skips it when its
+                // files differ, or records it vanished when they are gone.
+                known.snapshot = snapshot
+                known.quietSince = now
+                known.state = .waiting(recheck: nil)
+            }
+            entry = known
+        } else {
+            // Files older than now have been quiet since they were written, so a
+            // checkpoint that arrived while the daemon was down needs no extra wait.
+            entry = Tracked(location: location, snapshot: snapshot, quietSince: min(now, snapshot.newestChange), state: .waiting(recheck: nil))
+        }
+        defer { tracked[path] = entry }
+        guard case .waiting = entry.state else { return }
+        let watch = watches[entry.location.watch]
+        switch CheckpointReadiness.decide(path: path, snapshot: snapshot, quietSince: entry.quietSince, now: now, watch: watch,
+                                          pattern: patterns[entry.location.watch]) {
+        case .ignored:
+            entry.state = .ignored
+        case .noWeights:
+            entry.state = .waiting(recheck: nil)
+        case .waiting(let recheck):
+            entry.state = .waiting(recheck: recheck)
+        case .ready:
+            let signature = snapshot.signature
+            if alreadyDone(path, signature) {
+                entry.state = .handedOver
+                return
+            }
+            let candidate = Candidate(path: path, watch: watch.name, root: entry.location.root, signature: signature, detectedAt: now)
+            if offer(candidate) {
+                entry.state = .handedOver
+                logger.debug("checkpoint complete", metadata: ["retaind.checkpoint": "\(path)", "retaind.watch": "\(watch.name)"])
+            } else {
+                entry.state = .waiting(recheck: now.addingTimeInterval(1))
+            }
+        }
+    }
+}

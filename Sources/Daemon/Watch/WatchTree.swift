@@ -1,0 +1,154 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Logging
+
+/// The directories inotify watches: every watched root and every directory on the way
+/// down to checkpoint depth, and where each belongs.
+///
+/// It turns a walk or a batch of events into the checkpoint directories to look at; what
+/// to do with them is ``CheckpointTracker``'s. Confined to the watcher's thread.
+struct WatchTree {
+    typealias Location = CheckpointTracker.Location
+
+    /// What a batch of events means for the checkpoints.
+    struct Changes {
+        /// Checkpoint directories whose files (or existence) changed, in the order the
+        /// events came (so checkpoints are queued in the order they arrived), once each.
+        var checkpoints = OrderedCheckpoints()
+        /// Directories above checkpoint depth that went away, with everything under them.
+        var removed: [String] = []
+        /// The kernel dropped events: only a full scan is safe.
+        var overflowed = false
+    }
+
+    /// Checkpoint directories with where they belong, in order of discovery, once each.
+    struct OrderedCheckpoints: Sequence {
+        private(set) var paths: Set<String> = []
+        private var items: [(String, Location)] = []
+
+        mutating func append(_ path: String, _ location: Location) {
+            if paths.insert(path).inserted { items.append((path, location)) }
+        }
+
+        func makeIterator() -> IndexingIterator<[(String, Location)]> { items.makeIterator() }
+    }
+
+    private struct WatchedDirectory {
+        let location: Location
+        let path: String
+        /// 0 for a root; `pattern.depth` for a checkpoint directory.
+        let level: Int
+    }
+
+    private let inotify: Inotify
+    private let logger: Logger
+    private(set) var watches: [Configuration.Watch] = []
+    private(set) var patterns: [CheckpointPattern] = []
+    private var directories: [Int32: WatchedDirectory] = [:]
+    private var descriptorOfPath: [String: Int32] = [:]
+
+    init(inotify: Inotify, logger: Logger) {
+        self.inotify = inotify
+        self.logger = logger
+    }
+
+    /// Drops every inotify watch and takes the new list; a ``scan()`` adds them again.
+    mutating func replace(_ newWatches: [Configuration.Watch]) {
+        for wd in directories.keys { inotify.remove(wd) }
+        directories.removeAll()
+        descriptorOfPath.removeAll()
+        watches = newWatches
+        patterns = newWatches.map { CheckpointPattern($0.pattern) }
+    }
+
+    /// Walks every root to the pattern's depth, adding inotify watches on the way, and
+    /// returns every checkpoint directory found.
+    mutating func scan() -> OrderedCheckpoints {
+        var found = OrderedCheckpoints()
+        for (index, watch) in watches.enumerated() {
+            for root in watch.dirs {
+                walk(root, level: 0, location: Location(watch: index, root: root), found: &found)
+            }
+        }
+        return found
+    }
+
+    /// What `events` mean; directories created or moved in above checkpoint depth are
+    /// walked at once (a directory renamed in arrives with its files).
+    mutating func apply(_ events: [Inotify.Event]) -> Changes {
+        var changes = Changes()
+        for event in events {
+            if event.overflowed {
+                changes.overflowed = true
+                continue
+            }
+            guard let directory = directories[event.descriptor] else { continue }
+            let atCheckpointDepth = directory.level == patterns[directory.location.watch].depth
+            if event.mask & UInt32(IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF) != 0 {
+                directories[event.descriptor] = nil
+                if descriptorOfPath[directory.path] == event.descriptor { descriptorOfPath[directory.path] = nil }
+                if atCheckpointDepth { changes.checkpoints.append(directory.path, directory.location) }
+                continue
+            }
+            if atCheckpointDepth {
+                changes.checkpoints.append(directory.path, directory.location)
+            } else if event.isDirectory, patterns[directory.location.watch].matches(event.name, level: directory.level) {
+                let child = directory.path + "/" + event.name
+                if event.mask & UInt32(IN_CREATE | IN_MOVED_TO) != 0 {
+                    walk(child, level: directory.level + 1, location: directory.location, found: &changes.checkpoints)
+                } else if event.mask & UInt32(IN_DELETE | IN_MOVED_FROM) != 0 {
+                    unwatchSubtree(child)
+                    changes.removed.append(child)
+                }
+            }
+        }
+        return changes
+    }
+
+    private mutating func walk(_ path: String, level: Int, location: Location, found: inout OrderedCheckpoints) {
+        let pattern = patterns[location.watch]
+        guard Self.isDirectory(path) else {
+            if level == 0 {
+                logger.debug("watched directory is missing", metadata: ["retaind.watch": "\(watches[location.watch].name)", "retaind.dir": "\(path)"])
+            }
+            return
+        }
+        addWatch(path, level: level, location: location)
+        if level == pattern.depth {
+            found.append(path, location)
+            return
+        }
+        guard let children = try? FileManager.default.contentsOfDirectory(atPath: path) else { return }
+        for name in children where pattern.matches(name, level: level) {
+            walk(path + "/" + name, level: level + 1, location: location, found: &found)
+        }
+    }
+
+    private mutating func addWatch(_ path: String, level: Int, location: Location) {
+        guard descriptorOfPath[path] == nil else { return }
+        switch inotify.add(path) {
+        case .success(let wd):
+            directories[wd] = WatchedDirectory(location: location, path: path, level: level)
+            descriptorOfPath[path] = wd
+        case .failure(let error):
+            if case .system(_, _, let code) = error, code == ENOENT || code == ENOTDIR { return }
+            logger.warning("cannot watch a directory; the periodic rescan still covers it",
+                           metadata: ["retaind.dir": "\(path)", "retaind.error": "\(error)"])
+        }
+    }
+
+    private mutating func unwatchSubtree(_ prefix: String) {
+        for (path, wd) in descriptorOfPath where path == prefix || path.hasPrefix(prefix + "/") {
+            inotify.remove(wd)
+            directories[wd] = nil
+            descriptorOfPath[path] = nil
+        }
+    }
+
+    private static func isDirectory(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+    }
+}
