@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "Journal", targets: ["Journal"]),
         .library(name: "Daemon", targets: ["Daemon"]),
         .library(name: "Model", targets: ["Model"]),
+        .library(name: "SystemCalls", targets: ["SystemCalls"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -24,6 +25,7 @@ let package = Package(
     ],
     targets: [
         .target(name: "CSystemShims"),
+        .target(name: "SystemCalls"),
         .systemLibrary(
             name: "COpenBLAS",
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
@@ -31,8 +33,8 @@ let package = Package(
         .systemLibrary(name: "CSystemd", providers: [.apt(["libsystemd-dev"])]),
         .target(name: "Linalg", dependencies: ["COpenBLAS"]),
         .target(name: "Model", dependencies: ["SafeTensors", "Linalg", "Retention", .product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "History", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
-        .target(name: "Journal", dependencies: ["CSystemd", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "History", dependencies: ["SystemCalls", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Journal", dependencies: ["CSystemd", "SystemCalls", .product(name: "Logging", package: "swift-log")]),
         .target(
             name: "Daemon",
             dependencies: [
@@ -46,7 +48,7 @@ let package = Package(
         .target(name: "Retention", dependencies: ["SafeTensors", "Linalg"]),
         .target(
             name: "SafeTensors",
-            dependencies: ["CSystemShims", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["CSystemShims", "SystemCalls", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .executableTarget(
             name: "retaind",
@@ -58,6 +60,7 @@ let package = Package(
                 "Journal",
                 "Daemon",
                 "Model",
+                "SystemCalls",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -84,6 +87,7 @@ let package = Package(
             path: "Benchmarks/ForwardBenchmark"
         ),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "SystemCallsTests", dependencies: ["SystemCalls"]),
         .testTarget(
             name: "SafeTensorsTests",
             dependencies: ["SafeTensors", "TestSupport"]

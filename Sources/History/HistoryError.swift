@@ -1,3 +1,5 @@
+import SystemCalls
+
 /// Why the history database could not be used, with what to do about it.
 public struct HistoryError: Error, CustomStringConvertible, Sendable {
     /// The database file.
@@ -9,6 +11,8 @@ public struct HistoryError: Error, CustomStringConvertible, Sendable {
         case missing
         /// SQLite refused (corrupt file, permissions, full disk, newer schema).
         case sqlite(String)
+        /// The database's directory could not be created.
+        case system(SystemError)
     }
 
     public var description: String {
@@ -17,6 +21,8 @@ public struct HistoryError: Error, CustomStringConvertible, Sendable {
             "no history database at \(path): has `retaind run` been started with this configuration?"
         case .sqlite(let message):
             "history database \(path): \(message)"
+        case .system(let error):
+            "history database \(path): cannot create \(error.path ?? ""): \(error.message)"
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import SystemCalls
 
 /// The checkpoint history in SQLite: what the daemon did with every checkpoint.
 ///
@@ -14,7 +15,9 @@ public final class HistoryStore: Sendable {
     /// Opens (creating if needed, with its directory) the database the daemon writes.
     public init(path: String) throws(HistoryError) {
         self.path = path
-        try Self.makeDirectories((path as NSString).deletingLastPathComponent, for: path)
+        do { try FileSystem.makeDirectories((path as NSString).deletingLastPathComponent) } catch {
+            throw HistoryError(path: path, reason: .system(error))
+        }
         do {
             var configuration = Configuration()
             configuration.busyMode = .timeout(10)
@@ -194,16 +197,5 @@ public final class HistoryStore: Sendable {
     private static func message(_ error: any Error) -> String {
         if let error = error as? DatabaseError { return error.message ?? "\(error)" }
         return "\(error)"
-    }
-
-    /// `mkdir -p`, failing with the directory and the system's reason.
-    private static func makeDirectories(_ directory: String, for database: String) throws(HistoryError) {
-        var partial = ""
-        for component in directory.split(separator: "/") {
-            partial += "/" + component
-            if mkdir(partial, 0o750) != 0 && errno != EEXIST {
-                throw HistoryError(path: database, reason: .sqlite("cannot create \(partial): \(String(cString: strerror(errno)))"))
-            }
-        }
     }
 }

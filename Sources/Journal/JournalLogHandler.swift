@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CSystemd
 import Logging
+import SystemCalls
 
 /// A swift-log handler that writes each entry to journald as one structured record.
 ///
@@ -121,20 +122,5 @@ public struct JournalLogHandler: LogHandler {
     static func fallbackLine(message: String, level: Logger.Level, metadata: Logger.Metadata) -> String {
         let fields = metadata.keys.sorted().map { "\($0)=\(metadata[$0]!)" }
         return (["<\(priority(of: level))>\(message)"] + fields).joined(separator: " ") + "\n"
-    }
-}
-
-/// Unbuffered writes to file descriptor 2 (`FILE *stderr` is not usable under strict
-/// concurrency).
-enum StandardError {
-    static func write(_ text: String) {
-        var bytes = Array(text.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeMutableBytes { Glibc.write(STDERR_FILENO, $0.baseAddress! + offset, $0.count - offset) }
-            if written <= 0 { if written < 0 && errno == EINTR { continue }; return }
-            offset += written
-        }
-        bytes.removeAll()
     }
 }

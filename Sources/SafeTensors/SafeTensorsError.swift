@@ -1,3 +1,5 @@
+import SystemCalls
+
 /// Why a safetensors file was refused, naming the file and, where there is one, the
 /// tensor or header key.
 ///
@@ -34,7 +36,13 @@ public struct SafeTensorsError: Error, Sendable, Equatable, CustomStringConverti
         case tensorNotFound(tensor: String)
         case unsupportedDType(tensor: String, dtype: DType)
         case nonFinite(tensor: String, elementIndex: Int)
-        case system(operation: String, errno: Int32)
+        /// A system call failed on ``SafeTensorsError/path``.
+        case system(SystemError)
+
+        /// A failed system call from its name and errno.
+        public static func system(operation: String, errno: Int32) -> Reason {
+            .system(SystemError(operation, errno: errno))
+        }
     }
 
     public var description: String { "\(path): \(reason.message)" }
@@ -82,14 +90,8 @@ extension SafeTensorsError.Reason {
             "tensor \"\(tensor)\" has dtype \(dtype.rawValue); only F64, F32, F16 and BF16 weights can be read as numbers"
         case .nonFinite(let tensor, let index):
             "tensor \"\(tensor)\" holds NaN or Inf (first at element \(index)); the checkpoint is diverged or corrupt"
-        case .system(let operation, let code):
-            "\(operation) failed: \(String(cString: strerror(code)))"
+        case .system(let error):
+            "\(error.operation) failed: \(error.message)"
         }
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

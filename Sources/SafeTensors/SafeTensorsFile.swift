@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import SystemCalls
 
 /// A validated safetensors file mapped read-only into memory.
 ///
@@ -30,30 +31,34 @@ public final class SafeTensorsFile: @unchecked Sendable {
     /// Opens, validates and maps `path`; throws a ``SafeTensorsError`` naming what is wrong.
     public init(path: String) throws(SafeTensorsError) {
         func fail(_ reason: SafeTensorsError.Reason) -> SafeTensorsError { SafeTensorsError(path: path, reason: reason) }
-        func sys(_ operation: String) -> SafeTensorsError { fail(.system(operation: operation, errno: errno)) }
+        @discardableResult
+        func call<T: FixedWidthInteger & SignedInteger>(_ operation: String, _ body: () -> T) throws(SafeTensorsError) -> T {
+            do { return try Syscall.retrying(operation, body) } catch { throw fail(.system(error)) }
+        }
 
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw sys("open") }
+        let fd = try call("open") { open(path, O_RDONLY | O_CLOEXEC) }
         defer { close(fd) }
         var info = stat()
-        guard fstat(fd, &info) == 0 else { throw sys("stat") }
+        try call("stat") { fstat(fd, &info) }
         guard (info.st_mode & S_IFMT) == S_IFREG else { throw fail(.system(operation: "open (not a regular file)", errno: EINVAL)) }
         let size = Int(info.st_size)
         guard size >= 8 else { throw fail(.fileTooSmall(size: size)) }
 
         var lengthLE: UInt64 = 0
-        guard pread(fd, &lengthLE, 8, 0) == 8 else { throw sys("read") }
+        guard try call("read", { pread(fd, &lengthLE, 8, 0) }) == 8 else { throw fail(.system(operation: "read", errno: EIO)) }
         let headerCount = try SafeTensorsHeader.checkedLength(UInt64(littleEndian: lengthLE), fileSize: size, path: path)
         var headerBytes = [UInt8](repeating: 0, count: headerCount)
-        let got = headerBytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, headerCount, 8) }
-        guard got == headerCount else { throw sys("read") }
+        let got = try headerBytes.withMutableBuffer { buffer throws(SafeTensorsError) in
+            try call("read") { pread(fd, buffer.baseAddress, headerCount, 8) }
+        }
+        guard got == headerCount else { throw fail(.system(operation: "read", errno: EIO)) }
 
         let header = try headerBytes.withBytes { raw throws(SafeTensorsError) in
             try SafeTensorsHeader.parse(raw, dataSize: size - 8 - headerCount, path: path)
         }
 
         let mapping = mmap(nil, size, PROT_READ, MAP_SHARED, fd, 0)
-        guard let mapping, mapping != MAP_FAILED else { throw sys("mmap") }
+        guard let mapping, mapping != MAP_FAILED else { throw fail(.system(operation: "mmap", errno: errno)) }
 
         self.path = path
         self.tensors = header.tensors

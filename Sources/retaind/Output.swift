@@ -1,4 +1,5 @@
 import Foundation
+import SystemCalls
 
 /// Output helpers shared by the subcommands.
 enum Output {
@@ -29,10 +30,9 @@ enum Output {
         print(String(decoding: data, as: UTF8.self))
     }
 
-    /// A line on standard error (strict concurrency forbids `fputs(…, stderr)`).
+    /// A line on standard error.
     static func error(_ message: String) {
-        let line = message + "\n"
-        _ = line.withCString { write(STDERR_FILENO, $0, strlen($0)) }
+        StandardError.write(message + "\n")
     }
 
     /// `1234567` → `1,234,567`.

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import SystemCalls
 
 /// A validated checkpoint: every tensor of a single-file, sharded or LoRA checkpoint,
 /// found by name, with its files mapped read-only.
@@ -30,9 +31,9 @@ public final class Checkpoint: Sendable {
     /// Opens the checkpoint at `path`: a Hugging Face directory or a bare `.safetensors` file.
     public static func open(_ path: String) throws(CheckpointError) -> Checkpoint {
         var info = stat()
-        guard stat(path, &info) == 0 else {
-            if errno == ENOENT { throw CheckpointError(checkpoint: path, reason: .notACheckpoint(detail: "no such file or directory")) }
-            throw CheckpointError(checkpoint: path, reason: .system(operation: "stat", path: path, errno: errno))
+        do { try Syscall.retrying("stat", path: path) { stat(path, &info) } } catch {
+            if error.errno == ENOENT { throw CheckpointError(checkpoint: path, reason: .notACheckpoint(detail: "no such file or directory")) }
+            throw CheckpointError(checkpoint: path, reason: .system(error))
         }
         if (info.st_mode & S_IFMT) == S_IFREG {
             return try Checkpoint(path: path, layout: .file, files: [openFile(path, checkpoint: path)], adapter: nil)
@@ -77,7 +78,7 @@ public final class Checkpoint: Sendable {
 
     private static func openFile(_ path: String, checkpoint: String) throws(CheckpointError) -> SafeTensorsFile {
         do { return try SafeTensorsFile(path: path) } catch {
-            if case .system(_, let code) = error.reason, code == ENOENT {
+            if case .system(let failure) = error.reason, failure.errno == ENOENT {
                 throw CheckpointError(checkpoint: checkpoint, reason: .missingFile(file: path))
             }
             throw CheckpointError(checkpoint: checkpoint, reason: .file(error))

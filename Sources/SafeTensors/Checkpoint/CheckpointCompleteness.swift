@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import SystemCalls
 
 /// Whether a checkpoint directory has finished being written, judged from its files
 /// alone and cheaply (names, sizes, headers; never tensor data).
@@ -50,20 +51,19 @@ public enum CheckpointCompleteness: Sendable, Equatable {
 
     /// Whether one safetensors file is as long as its header declares.
     public static func file(_ path: String) -> CheckpointCompleteness {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return .missing(file: path) }
+        guard let fd = try? Syscall.retrying("open", { open(path, O_RDONLY | O_CLOEXEC) }) else { return .missing(file: path) }
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else { return .complete }
         let size = Int(info.st_size)
         guard size >= 8 else { return .short(file: path, size: size, expected: nil) }
         var prefix: UInt64 = 0
-        guard pread(fd, &prefix, 8, 0) == 8 else { return .short(file: path, size: size, expected: nil) }
+        guard (try? Syscall.retrying("read") { pread(fd, &prefix, 8, 0) }) == 8 else { return .short(file: path, size: size, expected: nil) }
         let length = UInt64(littleEndian: prefix)
         guard length <= UInt64(SafeTensorsHeader.maxHeaderLength) else { return .complete }
         guard UInt64(size) >= 8 + length else { return .short(file: path, size: size, expected: nil) }
         var header = [UInt8](repeating: 0, count: Int(length))
-        let read = header.withUnsafeMutableBytes { pread(fd, $0.baseAddress, Int(length), 8) }
+        let read = header.withUnsafeMutableBytes { raw in try? Syscall.retrying("read") { pread(fd, raw.baseAddress, Int(length), 8) } }
         guard read == Int(length), let object = try? JSONParser.parse(header).object else { return .complete }
         var end: UInt64 = 0
         for (key, value) in object.members where key != "__metadata__" {

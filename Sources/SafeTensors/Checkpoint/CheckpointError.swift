@@ -1,3 +1,5 @@
+import SystemCalls
+
 /// Why a checkpoint directory was refused, naming the directory and the file, tensor or
 /// key involved.
 public struct CheckpointError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -26,7 +28,8 @@ public struct CheckpointError: Error, Sendable, Equatable, CustomStringConvertib
         case invalidLoRAShape(module: String, detail: String)
         case file(SafeTensorsError)
         case nonFinite(tensor: String, elementIndex: Int)
-        case system(operation: String, path: String, errno: Int32)
+        /// A system call failed on a file of the checkpoint (the error names it).
+        case system(SystemError)
     }
 
     public var description: String {
@@ -68,14 +71,8 @@ extension CheckpointError.Reason {
             error.description
         case .nonFinite(let tensor, let index):
             "tensor \"\(tensor)\" holds NaN or Inf (first at element \(index)); the run diverged or the file is corrupt"
-        case .system(let operation, let path, let code):
-            "\(operation) \(path) failed: \(String(cString: strerror(code)))"
+        case .system(let error):
+            "\(error.operation) \(error.path ?? "") failed: \(error.message)"
         }
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import SystemCalls
 
 /// Resolution of file names that come from untrusted metadata (index `weight_map`
 /// values) to paths guaranteed to stay inside a checkpoint directory.
@@ -22,9 +23,9 @@ enum ContainedPath {
         let root = try realPath(directory, checkpoint: checkpoint)
         let joined = directory.hasSuffix("/") ? directory + name : directory + "/" + name
         var info = stat()
-        guard lstat(joined, &info) == 0 else {
-            if errno == ENOENT { throw CheckpointError(checkpoint: checkpoint, reason: .missingFile(file: name)) }
-            throw CheckpointError(checkpoint: checkpoint, reason: .system(operation: "lstat", path: joined, errno: errno))
+        do { try Syscall.retrying("lstat", path: joined) { lstat(joined, &info) } } catch {
+            if error.errno == ENOENT { throw CheckpointError(checkpoint: checkpoint, reason: .missingFile(file: name)) }
+            throw CheckpointError(checkpoint: checkpoint, reason: .system(error))
         }
         let resolved = try realPath(joined, checkpoint: checkpoint)
         let prefix = root == "/" ? "/" : root + "/"
@@ -37,7 +38,7 @@ enum ContainedPath {
         guard let resolved = realpath(path, nil) else {
             let code = errno
             if code == ENOENT { throw CheckpointError(checkpoint: checkpoint, reason: .missingFile(file: path)) }
-            throw CheckpointError(checkpoint: checkpoint, reason: .system(operation: "realpath", path: path, errno: code))
+            throw CheckpointError(checkpoint: checkpoint, reason: .system(SystemError("realpath", path: path, errno: code)))
         }
         defer { free(resolved) }
         return String(cString: resolved)

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import SystemCalls
 
 /// Reading of small metadata files (JSON configs, indexes) with a size bound, so a
 /// hostile multi-gigabyte `config.json` is an error instead of an allocation.
@@ -12,23 +13,31 @@ enum SmallFile {
     enum Failure: Error {
         case missing
         case tooLarge(Int)
-        case system(String, Int32)
+        case system(SystemError)
     }
 
     static func read(_ path: String, limit: Int = defaultLimit) throws(Failure) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw errno == ENOENT ? .missing : .system("open", errno) }
+        let fd: Int32
+        do { fd = try Syscall.retrying("open", path: path) { open(path, O_RDONLY | O_CLOEXEC) } } catch {
+            throw error.errno == ENOENT ? .missing : .system(error)
+        }
         defer { close(fd) }
         var info = stat()
-        guard fstat(fd, &info) == 0 else { throw .system("stat", errno) }
+        do { try Syscall.retrying("stat", path: path) { fstat(fd, &info) } } catch { throw .system(error) }
         let size = Int(info.st_size)
         guard size <= limit else { throw .tooLarge(size) }
         var bytes = [UInt8](repeating: 0, count: size)
         var done = 0
         while done < size {
-            let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, size - done, off_t(done)) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { throw .system("read", n < 0 ? errno : EIO) }
+            let n: Int
+            do {
+                n = try bytes.withMutableBuffer { buffer throws(SystemError) in
+                    try Syscall.retrying("read", path: path) { pread(fd, buffer.baseAddress! + done, size - done, off_t(done)) }
+                }
+            } catch {
+                throw .system(error)
+            }
+            guard n > 0 else { throw .system(SystemError("read", path: path, errno: EIO)) }
             done += n
         }
         return bytes
@@ -44,7 +53,7 @@ enum SmallFile {
             switch error {
             case .missing: throw CheckpointError(checkpoint: checkpoint, reason: .missingFile(file: name))
             case .tooLarge(let size): throw CheckpointError(checkpoint: checkpoint, reason: invalid("file is \(size) bytes, over the \(defaultLimit)-byte limit"))
-            case .system(let op, let code): throw CheckpointError(checkpoint: checkpoint, reason: .system(operation: op, path: path, errno: code))
+            case .system(let error): throw CheckpointError(checkpoint: checkpoint, reason: .system(error))
             }
         }
         do {

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import CSystemShims
+import SystemCalls
 
 /// A directory built under a temporary name beside its destination and renamed into
 /// place only when complete, so no reader ever sees a partial output.
@@ -28,17 +29,19 @@ public struct AtomicDirectory: Sendable {
             throw SafeTensorsError(path: dest, reason: .system(operation: "create output directory (it already exists)", errno: EEXIST))
         }
         let (parent, name) = Self.split(dest)
-        guard Self.makeDirectories(parent) else {
-            throw SafeTensorsError(path: parent, reason: .system(operation: "mkdir", errno: errno))
+        do { try FileSystem.makeDirectories(parent, mode: 0o755) } catch {
+            throw SafeTensorsError(path: parent, reason: .system(error))
         }
         var attempt = 0
         var temp: String
         repeat {
             temp = parent + "/." + name + Self.marker + String(getpid()) + "-" + String(attempt)
             attempt += 1
-            if mkdir(temp, 0o755) == 0 { break }
-            guard errno == EEXIST, attempt < 1000 else {
-                throw SafeTensorsError(path: temp, reason: .system(operation: "mkdir", errno: errno))
+            do {
+                try Syscall.retrying("mkdir") { mkdir(temp, 0o755) }
+                break
+            } catch {
+                guard error.errno == EEXIST, attempt < 1000 else { throw SafeTensorsError(path: temp, reason: .system(error)) }
             }
         } while true
         self.destination = dest
@@ -50,77 +53,53 @@ public struct AtomicDirectory: Sendable {
 
     /// Copies a small file into the temporary directory, fsynced.
     public func copyFile(from source: String, as name: String) throws(SafeTensorsError) {
-        let input = open(source, O_RDONLY | O_CLOEXEC)
-        guard input >= 0 else { throw SafeTensorsError(path: source, reason: .system(operation: "open", errno: errno)) }
+        let input: Int32
+        do { input = try Syscall.retrying("open") { open(source, O_RDONLY | O_CLOEXEC) } } catch {
+            throw SafeTensorsError(path: source, reason: .system(error))
+        }
         defer { close(input) }
         let target = path(name)
-        let output = open(target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard output >= 0 else { throw SafeTensorsError(path: target, reason: .system(operation: "create", errno: errno)) }
-        defer { close(output) }
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            guard n >= 0 else { throw SafeTensorsError(path: source, reason: .system(operation: "read", errno: errno)) }
-            if n == 0 { break }
-            var done = 0
-            while done < n {
-                let w = buffer.withUnsafeBytes { write(output, $0.baseAddress! + done, n - done) }
-                if w < 0 && errno == EINTR { continue }
-                guard w > 0 else { throw SafeTensorsError(path: target, reason: .system(operation: "write", errno: errno)) }
-                done += w
+        try Self.create(target) { output throws(SafeTensorsError) in
+            var buffer = [UInt8](repeating: 0, count: 1 << 20)
+            while true {
+                let n: Int
+                do throws(SystemError) {
+                    n = try buffer.withMutableBuffer { raw throws(SystemError) in try Syscall.retrying("read") { read(input, raw.baseAddress, raw.count) } }
+                } catch {
+                    throw SafeTensorsError(path: source, reason: .system(error))
+                }
+                if n == 0 { break }
+                try Self.writeAll(output, buffer, count: n, path: target)
             }
         }
-        guard fsync(output) == 0 else { throw SafeTensorsError(path: target, reason: .system(operation: "fsync", errno: errno)) }
     }
 
     /// Writes a small file (JSON, text) into the temporary directory, fsynced.
     public func writeFile(_ name: String, contents: String) throws(SafeTensorsError) {
         let target = path(name)
-        let fd = open(target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw SafeTensorsError(path: target, reason: .system(operation: "create", errno: errno)) }
-        defer { close(fd) }
         let bytes = Array(contents.utf8)
-        var done = 0
-        while done < bytes.count {
-            let w = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + done, bytes.count - done) }
-            if w < 0 && errno == EINTR { continue }
-            guard w > 0 else { throw SafeTensorsError(path: target, reason: .system(operation: "write", errno: errno)) }
-            done += w
-        }
-        guard fsync(fd) == 0 else { throw SafeTensorsError(path: target, reason: .system(operation: "fsync", errno: errno)) }
+        try Self.create(target) { fd throws(SafeTensorsError) in try Self.writeAll(fd, bytes, count: bytes.count, path: target) }
     }
 
     /// Fsyncs the directory, renames it to ``destination`` (never replacing an existing
     /// one) and fsyncs the parent so the rename survives a crash.
     public func publish() throws(SafeTensorsError) {
         try Self.fsyncDirectory(temporary)
-        guard retaind_rename_noreplace(temporary, destination) == 0 else {
-            throw SafeTensorsError(path: destination, reason: .system(operation: "rename into place", errno: errno))
+        do { try Syscall.retrying("rename into place") { retaind_rename_noreplace(temporary, destination) } } catch {
+            throw SafeTensorsError(path: destination, reason: .system(error))
         }
         try Self.fsyncDirectory(Self.split(destination).parent)
     }
 
     /// Removes the temporary directory and everything in it.
     public func abandon() {
-        Self.removeTree(temporary)
+        FileSystem.removeRecursively(temporary)
     }
 
     /// Removes temporaries left beside `destination` by processes that no longer run.
     public static func removeStaleTemporaries(for destination: String) {
         let (parent, name) = split(destination)
-        let prefix = "." + name + marker
-        guard let dir = opendir(parent) else { return }
-        var stale: [String] = []
-        while let entry = readdir(dir) {
-            let entryName = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
-            guard entryName.hasPrefix(prefix) else { continue }
-            let pidText = entryName.dropFirst(prefix.count).prefix { $0 != "-" }
-            if let pid = pid_t(pidText), pid == getpid() || kill(pid, 0) == 0 || errno == EPERM { continue }
-            stale.append(parent + "/" + entryName)
-        }
-        closedir(dir)
-        stale.forEach(removeTree)
+        FileSystem.removeStaleTemporaries(in: parent, prefix: "." + name + marker)
     }
 
     static func split(_ path: String) -> (parent: String, name: String) {
@@ -129,35 +108,34 @@ public struct AtomicDirectory: Sendable {
         return (parent.isEmpty ? "/" : parent, String(path[path.index(after: slash)...]))
     }
 
-    static func makeDirectories(_ path: String) -> Bool {
-        if SmallFile.exists(path) { return true }
-        let parent = split(path).parent
-        if parent != path && !makeDirectories(parent) { return false }
-        return mkdir(path, 0o755) == 0 || errno == EEXIST
-    }
-
     static func fsyncDirectory(_ path: String) throws(SafeTensorsError) {
-        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { throw SafeTensorsError(path: path, reason: .system(operation: "open directory", errno: errno)) }
-        defer { close(fd) }
-        guard fsync(fd) == 0 else { throw SafeTensorsError(path: path, reason: .system(operation: "fsync", errno: errno)) }
+        do {
+            let fd = try Syscall.retrying("open directory") { open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+            defer { close(fd) }
+            try Syscall.retrying("fsync") { fsync(fd) }
+        } catch {
+            throw SafeTensorsError(path: path, reason: .system(error))
+        }
     }
 
-    /// Deletes `path` recursively without following symlinks.
-    static func removeTree(_ path: String) {
-        var info = stat()
-        guard lstat(path, &info) == 0 else { return }
-        if (info.st_mode & S_IFMT) == S_IFDIR, let dir = opendir(path) {
-            var children: [String] = []
-            while let entry = readdir(dir) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
-                if name != "." && name != ".." { children.append(path + "/" + name) }
+    /// Creates `path` exclusively, lets `body` write it, and fsyncs it.
+    private static func create(_ path: String, _ body: (Int32) throws(SafeTensorsError) -> Void) throws(SafeTensorsError) {
+        let fd: Int32
+        do { fd = try Syscall.retrying("create") { open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644) } } catch {
+            throw SafeTensorsError(path: path, reason: .system(error))
+        }
+        defer { close(fd) }
+        try body(fd)
+        do { try Syscall.retrying("fsync") { fsync(fd) } } catch { throw SafeTensorsError(path: path, reason: .system(error)) }
+    }
+
+    private static func writeAll(_ fd: Int32, _ bytes: [UInt8], count: Int, path: String) throws(SafeTensorsError) {
+        do {
+            try bytes.withBytes { raw throws(SystemError) in
+                try FileSystem.writeAll(fd, UnsafeRawBufferPointer(rebasing: raw[0..<count]))
             }
-            closedir(dir)
-            children.forEach(removeTree)
-            rmdir(path)
-        } else {
-            unlink(path)
+        } catch {
+            throw SafeTensorsError(path: path, reason: .system(error))
         }
     }
 }

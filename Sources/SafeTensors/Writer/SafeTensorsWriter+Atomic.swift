@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import SystemCalls
 
 extension SafeTensorsWriter {
     /// Writes one safetensors file so that `path` holds either its old content or the
@@ -21,8 +22,8 @@ extension SafeTensorsWriter {
             let writer = try SafeTensorsWriter(path: temporary, tensors: tensors, metadata: metadata)
             try produce(writer)
             try writer.finish()
-            guard rename(temporary, path) == 0 else {
-                throw SafeTensorsError(path: path, reason: .system(operation: "rename into place", errno: errno))
+            do { try Syscall.retrying("rename into place") { rename(temporary, path) } } catch {
+                throw SafeTensorsError(path: path, reason: .system(error))
             }
             try AtomicDirectory.fsyncDirectory(parent)
         } catch {

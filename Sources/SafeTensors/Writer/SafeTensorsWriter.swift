@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import CSystemShims
+import SystemCalls
 
 /// Streams one safetensors file to disk: the header is computed up front from the specs,
 /// then each tensor's bytes are appended in order, so peak memory is what the caller
@@ -42,8 +43,9 @@ public final class SafeTensorsWriter {
         }
         var header = Array(("{" + entries.joined(separator: ",") + "}").utf8)
         while header.count % 8 != 0 { header.append(0x20) }  // as the reference writer pads
-        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw SafeTensorsError(path: path, reason: .system(operation: "create", errno: errno)) }
+        do { fd = try Syscall.retrying("create") { open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644) } } catch {
+            throw SafeTensorsError(path: path, reason: .system(error))
+        }
         let length = UInt64(header.count)
         let prefix = (0..<8).map { UInt8(truncatingIfNeeded: length >> (8 * $0)) }
         try (prefix + header).withBytes { raw throws(SafeTensorsError) in try writeAll(raw) }
@@ -85,10 +87,12 @@ public final class SafeTensorsWriter {
         if let spec = nextTensor {
             throw SafeTensorsError(path: path, reason: .sizeMismatch(tensor: spec.name, expectedBytes: spec.byteCount, actualBytes: writtenInTensor))
         }
-        guard fsync(fd) == 0 else { throw SafeTensorsError(path: path, reason: .system(operation: "fsync", errno: errno)) }
+        do { try Syscall.retrying("fsync") { fsync(fd) } } catch { throw SafeTensorsError(path: path, reason: .system(error)) }
         let result = close(fd)
+        let code = errno
         fd = -1
-        guard result == 0 else { throw SafeTensorsError(path: path, reason: .system(operation: "close", errno: errno)) }
+        // close(2) is not retried: on Linux the descriptor is gone even when it reports EINTR.
+        guard result == 0 else { throw SafeTensorsError(path: path, reason: .system(operation: "close", errno: code)) }
     }
 
     private func advancePastEmptyTensors() {
@@ -96,18 +100,8 @@ public final class SafeTensorsWriter {
     }
 
     private func writeAll(_ bytes: UnsafeRawBufferPointer) throws(SafeTensorsError) {
-        guard var p = bytes.baseAddress else { return }
-        var left = bytes.count
-        while left > 0 {
-            let n = write(fd, p, min(left, 1 << 30))
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw SafeTensorsError(path: path, reason: .system(operation: "write", errno: errno))
-            }
-            p += n
-            left -= n
-            fileOffset += n
-        }
+        do { try FileSystem.writeAll(fd, bytes) } catch { throw SafeTensorsError(path: path, reason: .system(error)) }
+        fileOffset += bytes.count
         if fileOffset - writebackStarted >= Self.writebackInterval {
             // Advisory: a failure here only means the fsync does more of the work.
             _ = retaind_start_writeback(fd, Int64(writebackStarted), Int64(fileOffset - writebackStarted))
