@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Capture a SPEC §2 retain (or forget) profile from any Hugging Face causal LM.
+"""Capture a docs/spec.md §2 retain (or forget) profile from any Hugging Face causal LM.
 
 Runs the base model on a proxy corpus and records, at the input of every linear
 module in the decoder layers, the mean and the uncentered second moment of the
@@ -25,7 +25,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "reference"))
-from st import Checkpoint  # noqa: E402  (SPEC §6 fingerprint)
+from st import Checkpoint  # noqa: E402  (docs/spec.md §6 fingerprint)
 
 LAYER = re.compile(r"(^|\.)(layers|h|blocks|layer)\.\d+\.")
 

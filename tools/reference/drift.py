@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""numpy reference of SPEC §3 (retention activation bias). Prints every figure as JSON
-with SPEC §7's keys. The oracle the Swift tests compare against; kept deliberately
-plain: dense products in float64 after forming Δ in float32.
+"""numpy reference of docs/spec.md §3 (retention activation bias). Prints every figure
+as JSON with docs/spec.md §7's keys. The oracle the Swift tests compare against; kept
+deliberately plain: dense products in float64 after forming Δ in float32.
 
 usage: drift.py --base DIR --candidate DIR --profile FILE
 """
@@ -16,7 +16,7 @@ from st import Checkpoint
 
 
 def module_figures(delta, w0, site, layout):
-    """delta, w0: float32 stored weights; returns the SPEC §3 figures of one module."""
+    """delta, w0: float32 stored weights; returns the docs/spec.md §3 figures of one module."""
     if layout == "in_out":
         delta, w0 = delta.T, w0.T
     delta = delta.astype(np.float64)

@@ -1,4 +1,4 @@
-"""Reading and writing SPEC §2 retain profiles with numpy."""
+"""Reading and writing docs/spec.md §2 retain profiles with numpy."""
 import json
 
 import numpy as np

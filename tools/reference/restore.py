@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""numpy reference of SPEC §4 (SAGE restoration), by dense solves: for every profiled
+"""numpy reference of docs/spec.md §4 (SAGE restoration), by dense solves: for every profiled
 module D = Δ (I + γĈf)(I + γĈf + αĈr)⁻¹ with Ĉ = (d / tr C) FᵀF, W_r = W0 + D rounded
 to the output dtype, and the figures measured on what that rounding leaves. Writes the
 restored profiled weights (as float32 values) to --out and prints the figures as JSON.

@@ -2,7 +2,7 @@
 
 Reads headers with json and data with numpy.memmap (numpy has no bfloat16: BF16 is
 widened by shifting into float32). Understands single-file, sharded and PEFT LoRA
-checkpoints (SPEC §1) and the SPEC §6 fingerprint. No code is shared with the Swift
+checkpoints (docs/spec.md §1) and the docs/spec.md §6 fingerprint. No code is shared with the Swift
 implementation, so agreement between the two is evidence, not tautology.
 """
 import hashlib

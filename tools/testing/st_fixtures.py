@@ -30,7 +30,7 @@ except ImportError:
 
 NUMPY_DTYPES = {"F32": np.float32, "F16": np.float16, "F64": np.float64, "float32": np.float32,
                 "float16": np.float16, "float64": np.float64}
-# Older safetensors spell dtypes as numpy/torch names; the header spelling is what SPEC §6 hashes.
+# Older safetensors spell dtypes as numpy/torch names; the header spelling is what docs/spec.md §6 hashes.
 DTYPE_NAMES = {"F32": "float32", "F16": "float16", "F64": "float64", "BF16": "bfloat16"}
 
 
@@ -133,7 +133,7 @@ def cmd_read(path):
 
 
 def cmd_fingerprint(*paths):
-    """SPEC §6, independently: sha256 over sorted tensors of all given files."""
+    """docs/spec.md §6, independently: sha256 over sorted tensors of all given files."""
     import hashlib
     entries = {}
     for path in paths:
