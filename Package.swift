@@ -38,7 +38,7 @@ let package = Package(
         .target(
             name: "Daemon",
             dependencies: [
-                "SafeTensors", "Linalg", "Retention", "Model", "History", "Journal",
+                "SafeTensors", "Retention", "Model", "History", "Journal", "SystemCalls",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

@@ -1,11 +1,12 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import SystemCalls
 
 /// Why the daemon (not a checkpoint) failed, with what to do about it.
 public enum DaemonError: Error, CustomStringConvertible, Sendable {
     /// A system call failed.
-    case system(operation: String, path: String?, errno: Int32)
+    case system(SystemError)
     /// A watch cannot run (its base or profile is unusable); the other watches go on.
     case watchDisabled(watch: String, reason: String)
     /// No watch can run.
@@ -13,10 +14,9 @@ public enum DaemonError: Error, CustomStringConvertible, Sendable {
 
     public var description: String {
         switch self {
-        case .system(let operation, let path, let code):
-            let where_ = path.map { " \($0)" } ?? ""
-            var text = "\(operation)\(where_): \(String(cString: strerror(code)))"
-            if code == ENOSPC && operation == "inotify_add_watch" {
+        case .system(let error):
+            var text = "\(error)"
+            if error.errno == ENOSPC && error.operation == "inotify_add_watch" {
                 text += " (raise fs.inotify.max_user_watches; the periodic rescan still finds checkpoints)"
             }
             return text

@@ -28,17 +28,12 @@ struct CheckConfigCommand: ParsableCommand {
             throw ExitCode(1)
         }
         var problems: [String] = []
-        var warnings: [String] = []
+        var warnings: [ConfigurationWarning] = []
         for watch in configuration.watches {
-            for dir in watch.dirs where !FileManager.default.fileExists(atPath: dir) {
-                warnings.append("watch \(watch.name): \(dir) does not exist yet (watched once created)")
-            }
+            warnings += watch.warnings
             if !FileManager.default.fileExists(atPath: watch.base) { problems.append("watch \(watch.name): base \(watch.base) does not exist") }
             for profile in [watch.retainProfile, watch.forgetProfile].compactMap({ $0 }) {
                 do { _ = try RetainProfile.read(profile) } catch { problems.append("watch \(watch.name): \(error)") }
-            }
-            if watch.forgetProfile == nil {
-                warnings.append("watch \(watch.name): no forget_profile; restoring will also undo much of the forgetting")
             }
         }
         print("\(path): \(configuration.watches.count) watch\(configuration.watches.count == 1 ? "" : "es"); history \(configuration.store.database); restored checkpoints under \(configuration.store.outputRoot)")

@@ -6,6 +6,8 @@ import Foundation
 /// When full, ``offer(_:)`` refuses and the watcher offers the checkpoint again later, so
 /// a flood of checkpoints costs memory for at most `capacity` entries.
 final class CandidateQueue: @unchecked Sendable {
+    // @unchecked: every stored property is read and written under `condition`, whose
+    // wait the consumer needs (a Mutex cannot wait).
     let capacity: Int
     private let condition = NSCondition()
     private var items: [Candidate] = []

@@ -1,4 +1,5 @@
 import Foundation
+import SystemCalls
 
 /// Where a restored checkpoint goes:
 /// `<output_root>/<watch>/<watched root's name>/<checkpoint's path under the root>`.
@@ -21,7 +22,7 @@ struct OutputLocation {
         var attempt = 1
         while FileManager.default.fileExists(atPath: path) {
             if Self.isOrphaned(path, source: candidate.path, fingerprint: fingerprint) {
-                try? FileManager.default.removeItem(atPath: path)
+                FileSystem.removeRecursively(path)
                 return path
             }
             path = attempt == 1 ? "\(base).\(fingerprint.prefix(12))" : "\(base).\(fingerprint.prefix(12)).\(attempt)"

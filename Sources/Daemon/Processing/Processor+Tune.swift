@@ -1,6 +1,7 @@
 import Foundation
 import Retention
 import SafeTensors
+import SystemCalls
 
 extension Processor {
     /// `restore.tune`: restores every `(α, γ)` of the grid into a scratch directory beside
@@ -14,7 +15,7 @@ extension Processor {
         let retain = verification.retain!, forget = verification.forget!, base = verification.baseRetainPPL!
         let context = watch.context
         let scratch = outputRoot + "/" + Self.tunePrefix + "\(getpid())-\(UUID().uuidString.prefix(8))"
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        defer { FileSystem.removeRecursively(scratch) }
         var trials: [Outcome.TuneTrial] = []
         for alpha in tune.alphas {
             for gamma in tune.gammas {
@@ -35,9 +36,11 @@ extension Processor {
         }
         let chosen = Self.choose(trials, baseRetainPPL: base, tolerance: tune.retainPPLTolerance)
         trials[chosen].chosen = true
-        try FileManager.default.createDirectory(atPath: (destination as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        guard rename(trials[chosen].report.path, destination) == 0 else {
-            throw DaemonError.system(operation: "rename", path: destination, errno: errno)
+        do {
+            try FileSystem.makeDirectories((destination as NSString).deletingLastPathComponent)
+            try Syscall.retrying("rename", path: destination) { rename(trials[chosen].report.path, destination) }
+        } catch {
+            throw DaemonError.system(error)
         }
         return trials
     }
@@ -56,11 +59,6 @@ extension Processor {
 
     /// Removes tuning scratch directories left in `outputRoot` by processes that died.
     static func removeStaleTuning(in outputRoot: String) {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: outputRoot) else { return }
-        for name in names where name.hasPrefix(tunePrefix) {
-            let pid = pid_t(name.dropFirst(tunePrefix.count).prefix { $0 != "-" }) ?? 0
-            if pid == getpid() || (pid > 0 && kill(pid, 0) == 0) { continue }
-            try? FileManager.default.removeItem(atPath: outputRoot + "/" + name)
-        }
+        FileSystem.removeStaleTemporaries(in: outputRoot, prefix: tunePrefix)
     }
 }

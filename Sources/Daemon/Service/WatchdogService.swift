@@ -26,6 +26,11 @@ struct WatchdogService: Service {
         deadline.isMet && now().timeIntervalSince(heartbeat()) < max(interval, 2)
     }
 
+    /// One beat: pings when the daemon is alive for a watchdog of `interval` seconds.
+    func beat(interval: TimeInterval) {
+        if isAlive(interval: interval) { notifier.watchdog() }
+    }
+
     func run() async throws {
         guard let interval = notifier.watchdogInterval else {
             try? await gracefulShutdown()
@@ -34,7 +39,7 @@ struct WatchdogService: Service {
         let seconds = Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                if isAlive(interval: seconds) { notifier.watchdog() }
+                beat(interval: seconds)
                 try? await Task.sleep(for: interval / 3)
             }
         }

@@ -1,10 +1,12 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import SystemCalls
 
 /// The kernel's inotify, for the watcher's thread: add/remove watches, and read events
-/// with a timeout, woken early by ``wake()``.
-final class Inotify: @unchecked Sendable {
+/// with a timeout, woken early by ``wake()``. Every call goes through ``Syscall``, so a
+/// signal (SIGHUP, SIGTERM) arriving mid-wait is retried, not mistaken for an error.
+final class Inotify: Sendable {
     struct Event {
         let descriptor: Int32
         let mask: UInt32
@@ -24,14 +26,23 @@ final class Inotify: @unchecked Sendable {
     private let wakeWrite: Int32
 
     init() throws(DaemonError) {
-        fd = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
-        guard fd >= 0 else { throw DaemonError.system(operation: "inotify_init1", path: nil, errno: errno) }
+        do {
+            fd = try Syscall.retrying("inotify_init1") { inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC)) }
+        } catch {
+            throw DaemonError.system(error)
+        }
         var pipeFDs: [Int32] = [0, 0]
-        guard pipe(&pipeFDs) == 0 else { close(fd); throw DaemonError.system(operation: "pipe", path: nil, errno: errno) }
+        guard pipe(&pipeFDs) == 0 else {
+            let code = errno
+            close(fd)
+            throw DaemonError.system(SystemError("pipe", errno: code))
+        }
         wakeRead = pipeFDs[0]
         wakeWrite = pipeFDs[1]
-        _ = fcntl(wakeRead, F_SETFL, fcntl(wakeRead, F_GETFL) | O_NONBLOCK)
-        _ = fcntl(wakeWrite, F_SETFL, fcntl(wakeWrite, F_GETFL) | O_NONBLOCK)
+        for end in pipeFDs {
+            _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK)
+            _ = fcntl(end, F_SETFD, FD_CLOEXEC)
+        }
     }
 
     deinit {
@@ -40,11 +51,14 @@ final class Inotify: @unchecked Sendable {
         close(wakeWrite)
     }
 
-    /// Watches `directory`; the descriptor, or the errno (ENOENT when it vanished,
+    /// Watches `directory`; the descriptor, or the error (ENOENT when it vanished,
     /// ENOSPC when `fs.inotify.max_user_watches` is reached).
     func add(_ directory: String) -> Result<Int32, DaemonError> {
-        let wd = inotify_add_watch(fd, directory, Self.directoryEvents)
-        return wd >= 0 ? .success(wd) : .failure(.system(operation: "inotify_add_watch", path: directory, errno: errno))
+        do {
+            return .success(try Syscall.retrying("inotify_add_watch", path: directory) { inotify_add_watch(fd, directory, Self.directoryEvents) })
+        } catch {
+            return .failure(.system(error))
+        }
     }
 
     func remove(_ descriptor: Int32) { _ = inotify_rm_watch(fd, descriptor) }
@@ -52,22 +66,24 @@ final class Inotify: @unchecked Sendable {
     /// Wakes a thread blocked in ``read(timeout:)``. Safe from any thread.
     func wake() {
         var byte: UInt8 = 1
-        _ = Glibc.write(wakeWrite, &byte, 1)
+        _ = try? Syscall.retrying("write") { Glibc.write(wakeWrite, &byte, 1) }
     }
 
     /// Waits up to `timeout` seconds for events (or a wake-up) and returns them.
     func read(timeout: Double) -> [Event] {
         var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]
         let milliseconds = Int32(max(0, min(timeout, 3600)) * 1000)
+        // An interrupted wait returns to the loop, which waits again with a fresh timeout.
         guard poll(&fds, 2, milliseconds) > 0 else { return [] }
         if fds[1].revents != 0 {
             var drain = [UInt8](repeating: 0, count: 64)
-            while Glibc.read(wakeRead, &drain, drain.count) > 0 {}
+            while (try? Syscall.retrying("read") { Glibc.read(wakeRead, &drain, drain.count) }) ?? 0 > 0 {}
         }
         var events: [Event] = []
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         while true {
-            let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            // EAGAIN (nothing left) ends the batch.
+            let count = (try? Syscall.retrying("read") { buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) } }) ?? 0
             guard count > 0 else { break }
             buffer.withUnsafeBytes { bytes in
                 var offset = 0

@@ -133,7 +133,7 @@ struct WatchTree {
             directories[wd] = WatchedDirectory(location: location, path: path, level: level)
             descriptorOfPath[path] = wd
         case .failure(let error):
-            if case .system(_, _, let code) = error, code == ENOENT || code == ENOTDIR { return }
+            if case .system(let failure) = error, failure.errno == ENOENT || failure.errno == ENOTDIR { return }
             logger.warning("cannot watch a directory; the periodic rescan still covers it",
                            metadata: ["retaind.dir": "\(path)", "retaind.error": "\(error)"])
         }
