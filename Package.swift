@@ -98,7 +98,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RetentionTests",
-            dependencies: ["Retention", "TestSupport"]
+            dependencies: ["Retention", "Linalg", "SafeTensors", "TestSupport"]
         ),
         .testTarget(name: "ModelTests", dependencies: ["Model", "Retention", "Linalg", "SafeTensors", "TestSupport"]),
         .testTarget(name: "HistoryTests", dependencies: ["History", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),

@@ -20,7 +20,7 @@ public enum Evaluation {
     public static func run(model: LlamaModel, base: LlamaModel? = nil, sequences: [[Int]],
                            batchSize: Int = 32) throws(ModelError) -> Result {
         if let base, base.config.vocabSize != model.config.vocabSize {
-            throw ModelError(path: base.path, "vocabulary of \(base.config.vocabSize) differs from the model's \(model.config.vocabSize)")
+            throw ModelError(path: base.path, .invalidInput, "vocabulary of \(base.config.vocabSize) differs from the model's \(model.config.vocabSize)")
         }
         let head = try model.outputProjection()
         let baseHead = try base?.outputProjection()
@@ -46,7 +46,7 @@ public enum Evaluation {
                 tokens += ids.count - 1
             }
         }
-        guard tokens > 0 else { throw ModelError(path: model.path, "no sequence has two or more tokens: nothing to predict") }
+        guard tokens > 0 else { throw ModelError(path: model.path, .invalidInput, "no sequence has two or more tokens: nothing to predict") }
         return Result(ppl: exp(nll / Double(tokens)), kl: base == nil ? nil : divergence / Double(tokens), tokens: tokens)
     }
 

@@ -36,9 +36,9 @@ public struct LlamaConfig: Sendable, Equatable {
     /// Reads `directory/config.json`.
     public static func load(directory: String) throws(ModelError) -> LlamaConfig {
         let path = directory + "/config.json"
-        guard let data = FileManager.default.contents(atPath: path) else { throw ModelError(path: path, "cannot read config.json") }
+        guard let data = FileManager.default.contents(atPath: path) else { throw ModelError(path: path, .unreadableFile, "cannot read config.json") }
         guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-            throw ModelError(path: path, "config.json is not a JSON object")
+            throw ModelError(path: path, .invalidConfig, "config.json is not a JSON object")
         }
         return try LlamaConfig(json: object, path: path)
     }
@@ -46,16 +46,16 @@ public struct LlamaConfig: Sendable, Equatable {
     init(json: [String: Any], path: String) throws(ModelError) {
         func int(_ key: String) throws(ModelError) -> Int {
             guard let value = json[key] as? NSNumber, value.doubleValue == value.doubleValue.rounded(), value.intValue > 0 else {
-                throw ModelError(path: path, "\"\(key)\" must be a positive integer")
+                throw ModelError(path: path, .invalidConfig, "\"\(key)\" must be a positive integer")
             }
             return value.intValue
         }
         let type = json["model_type"] as? String ?? "?"
         guard Self.supportedTypes.contains(type) else {
-            throw ModelError(path: path, "model_type \"\(type)\" is not a Llama-family decoder (supported: \(Self.supportedTypes.sorted().joined(separator: ", ")))")
+            throw ModelError(path: path, .unsupportedModel, "model_type \"\(type)\" is not a Llama-family decoder (supported: \(Self.supportedTypes.sorted().joined(separator: ", ")))")
         }
         if let act = json["hidden_act"] as? String, act != "silu" {
-            throw ModelError(path: path, "hidden_act \"\(act)\" is not supported (only silu, as SwiGLU)")
+            throw ModelError(path: path, .unsupportedModel, "hidden_act \"\(act)\" is not supported (only silu, as SwiGLU)")
         }
         hiddenSize = try int("hidden_size")
         intermediateSize = try int("intermediate_size")
@@ -64,8 +64,8 @@ public struct LlamaConfig: Sendable, Equatable {
         kvHeads = json["num_key_value_heads"] == nil || json["num_key_value_heads"] is NSNull ? heads : try int("num_key_value_heads")
         headDim = json["head_dim"] == nil || json["head_dim"] is NSNull ? hiddenSize / heads : try int("head_dim")
         vocabSize = try int("vocab_size")
-        guard heads % kvHeads == 0 else { throw ModelError(path: path, "num_attention_heads \(heads) is not a multiple of num_key_value_heads \(kvHeads)") }
-        guard headDim % 2 == 0 else { throw ModelError(path: path, "head_dim \(headDim) must be even for rotary embeddings") }
+        guard heads % kvHeads == 0 else { throw ModelError(path: path, .invalidConfig, "num_attention_heads \(heads) is not a multiple of num_key_value_heads \(kvHeads)") }
+        guard headDim % 2 == 0 else { throw ModelError(path: path, .invalidConfig, "head_dim \(headDim) must be even for rotary embeddings") }
         rmsNormEps = Float((json["rms_norm_eps"] as? NSNumber)?.doubleValue ?? 1e-6)
         tieWordEmbeddings = (json["tie_word_embeddings"] as? Bool) ?? false
         attentionBias = (json["attention_bias"] as? Bool) ?? (type == "qwen2")
@@ -81,7 +81,7 @@ public struct LlamaConfig: Sendable, Equatable {
         case "llama3":
             func number(_ key: String) throws(ModelError) -> Double {
                 guard let value = (scaling?[key] as? NSNumber)?.doubleValue, value > 0 else {
-                    throw ModelError(path: path, "rope scaling llama3 needs a positive \"\(key)\"")
+                    throw ModelError(path: path, .invalidConfig, "rope scaling llama3 needs a positive \"\(key)\"")
                 }
                 return value
             }
@@ -89,7 +89,7 @@ public struct LlamaConfig: Sendable, Equatable {
                                       highFreqFactor: try number("high_freq_factor"),
                                       originalMaxPositionEmbeddings: try number("original_max_position_embeddings"))
         default:
-            throw ModelError(path: path, "rope type \"\(ropeType)\" is not supported (default and llama3 are)")
+            throw ModelError(path: path, .unsupportedModel, "rope type \"\(ropeType)\" is not supported (default and llama3 are)")
         }
     }
 }

@@ -43,13 +43,13 @@ struct LlamaWeights {
 
     func tensor(_ name: String, shape: [Int]) throws(ModelError) -> [Float] {
         guard let location = checkpoint.location(of: name) else {
-            throw ModelError(path: checkpoint.path, "tensor \(name) is missing")
+            throw ModelError(path: checkpoint.path, .weightMismatch, "tensor \(name) is missing")
         }
         guard location.tensor.shape == shape else {
-            throw ModelError(path: checkpoint.path, "tensor \(name) has shape \(location.tensor.shape), config.json implies \(shape)")
+            throw ModelError(path: checkpoint.path, .weightMismatch, "tensor \(name) has shape \(location.tensor.shape), config.json implies \(shape)")
         }
         guard location.tensor.dtype.isConvertibleToFloat32 else {
-            throw ModelError(path: checkpoint.path, "tensor \(name) is \(location.tensor.dtype.rawValue), not a float type")
+            throw ModelError(path: checkpoint.path, .weightMismatch, "tensor \(name) is \(location.tensor.dtype.rawValue), not a float type")
         }
         do {
             var values = try location.file.float32Array(location.tensor)
@@ -60,7 +60,7 @@ struct LlamaWeights {
             }
             return values
         } catch {
-            throw ModelError(path: checkpoint.path, "\(error)")
+            throw ModelError(path: checkpoint.path, .invalidCheckpoint, "\(error)")
         }
     }
 

@@ -18,17 +18,17 @@ public final class LlamaModel {
     public init(directory: String, base: String? = nil) throws(ModelError) {
         path = directory
         let checkpoint: Checkpoint
-        do { checkpoint = try Checkpoint.open(directory) } catch { throw ModelError(path: directory, "\(error)") }
+        do { checkpoint = try Checkpoint.open(directory) } catch { throw ModelError(path: directory, .invalidCheckpoint, "\(error)") }
         if let adapter = checkpoint.adapter {
             guard let base else {
-                throw ModelError(path: directory, "a LoRA adapter is evaluated on its base: give the base model too")
+                throw ModelError(path: directory, .adapterBase, "a LoRA adapter is evaluated on its base: give the base model too")
             }
             config = try LlamaConfig.load(directory: base)
             let baseCheckpoint: Checkpoint
-            do { baseCheckpoint = try Checkpoint.open(base) } catch { throw ModelError(path: base, "\(error)") }
-            guard baseCheckpoint.adapter == nil else { throw ModelError(path: base, "the base is itself an adapter") }
+            do { baseCheckpoint = try Checkpoint.open(base) } catch { throw ModelError(path: base, .invalidCheckpoint, "\(error)") }
+            guard baseCheckpoint.adapter == nil else { throw ModelError(path: base, .adapterBase, "the base is itself an adapter") }
             for module in adapter.modules where baseCheckpoint.location(of: module.weightName) == nil {
-                throw ModelError(path: directory, "the adapter updates \(module.weightName), which the base does not have")
+                throw ModelError(path: directory, .adapterBase, "the adapter updates \(module.weightName), which the base does not have")
             }
             weights = LlamaWeights(config: config, checkpoint: baseCheckpoint, adapter: adapter)
         } else {
@@ -41,9 +41,9 @@ public final class LlamaModel {
     public func hiddenStates(_ sequences: [[Int]], observer: SiteObserver? = nil) throws(ModelError) -> [Matrix<Float>] {
         let c = config
         for (i, ids) in sequences.enumerated() {
-            guard !ids.isEmpty else { throw ModelError(path: path, "sequence \(i) is empty") }
+            guard !ids.isEmpty else { throw ModelError(path: path, .invalidInput, "sequence \(i) is empty") }
             if let bad = ids.first(where: { $0 < 0 || $0 >= c.vocabSize }) {
-                throw ModelError(path: path, "sequence \(i) has token id \(bad), outside the vocabulary of \(c.vocabSize)")
+                throw ModelError(path: path, .invalidInput, "sequence \(i) has token id \(bad), outside the vocabulary of \(c.vocabSize)")
             }
         }
         let embeddings = try weights.matrix("model.embed_tokens.weight", c.vocabSize, c.hiddenSize)
@@ -82,7 +82,7 @@ public final class LlamaModel {
             guard weights.adapter == nil else { return try Checkpoint.open(path).stream { _, _, _ in } }
             return try weights.checkpoint.stream { _, _, _ in }
         } catch {
-            throw ModelError(path: path, "\(error)")
+            throw ModelError(path: path, .invalidCheckpoint, "\(error)")
         }
     }
 

@@ -23,7 +23,7 @@ public enum ProfileCapture {
     /// `maxTokens` tokens in all.
     public static func readProxy(_ path: String, seqLen: Int, maxTokens: Int,
                                  tokenize: ((String) throws -> [Int])? = nil) throws(ModelError) -> Proxy {
-        guard let data = FileManager.default.contents(atPath: path) else { throw ModelError(path: path, "cannot read the proxy") }
+        guard let data = FileManager.default.contents(atPath: path) else { throw ModelError(path: path, .unreadableFile, "cannot read the proxy") }
         let fingerprint = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
         let text = String(decoding: data, as: UTF8.self)
         let lines = text.split(whereSeparator: \.isNewline).filter { !$0.allSatisfy(\.isWhitespace) }
@@ -31,8 +31,8 @@ public enum ProfileCapture {
         if !lines.isEmpty && lines.allSatisfy({ $0.drop { $0.isWhitespace }.hasPrefix("{") }) {
             sequences = try EvalData.parse(data, path: path, sequenceLength: Int.max, tokenize: tokenize)
         } else {
-            guard let tokenize else { throw ModelError(path: path, "the proxy is plain text, which needs the base's tokenizer.json; give JSONL with \"ids\"") }
-            do { sequences = [try tokenize(text)] } catch { throw ModelError(path: path, "\(error)") }
+            guard let tokenize else { throw ModelError(path: path, .missingTokenizer, "the proxy is plain text, which needs the base's tokenizer.json; give JSONL with \"ids\"") }
+            do { sequences = [try tokenize(text)] } catch { throw ModelError(path: path, (error as? ModelError)?.code ?? .invalidData, "\(error)") }
         }
         var windows: [[Int]] = []
         var total = 0
@@ -47,7 +47,7 @@ public enum ProfileCapture {
                 if total >= maxTokens { break outer }
             }
         }
-        guard total > 0 else { throw ModelError(path: path, "the proxy has no tokens") }
+        guard total > 0 else { throw ModelError(path: path, .invalidData, "the proxy has no tokens") }
         return Proxy(windows: windows, tokens: total, fingerprint: fingerprint)
     }
 
@@ -61,7 +61,7 @@ public enum ProfileCapture {
         var sites: [SiteProfile] = []
         for name in observer.builder.siteNames {
             do { sites.append(try observer.builder.profile(of: name, policy: policy)) } catch {
-                throw ModelError(path: model.path, "site \(name): \(error)")
+                throw ModelError(path: model.path, .capture, "site \(name): \(error)")
             }
         }
         let modules = observer.siteOfModule.map { ProfiledModule(weight: $0.key + ".weight", site: $0.value, layout: .outIn) }

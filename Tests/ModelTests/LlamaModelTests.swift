@@ -112,6 +112,24 @@ struct AdapterModelTests {
         #expect(try adapter.fingerprint() == (try LlamaModelTests.fingerprintOfDirectory(Self.fixtures + "cand-lora")))
     }
 
+    @Test func refusals_carryTheirCode() throws {
+        func code(_ body: () throws -> Void) -> ModelError.Code? {
+            do { try body() } catch { return (error as? ModelError)?.code }
+            return nil
+        }
+        #expect(code { _ = try LlamaModel(directory: Self.fixtures + "cand-lora") } == .adapterBase)
+        #expect(code { _ = try LlamaModel(directory: Self.fixtures + "no-such-model") } == .invalidCheckpoint)
+        let model = try LlamaModel(directory: Self.fixtures + "base")
+        #expect(code { _ = try model.logits([1, 500]) } == .invalidInput)
+        #expect(code { _ = try EvalData.load(Self.fixtures + "no-such-data.jsonl", sequenceLength: 8) } == .unreadableFile)
+        let data = NSTemporaryDirectory() + "retaind-text-\(UUID().uuidString).jsonl"
+        try "{\"text\": \"hello\"}".write(toFile: data, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        #expect(code { _ = try EvalData.load(data, sequenceLength: 8) } == .missingTokenizer)
+        let lazy = BPETokenizer.lazyEncoder(directory: NSTemporaryDirectory() + "no-such-model")
+        #expect(code { _ = try EvalData.load(data, sequenceLength: 8, tokenize: lazy) } == .missingTokenizer)
+    }
+
     @Test func adapterWithoutBase_isRefused() {
         #expect {
             _ = try LlamaModel(directory: Self.fixtures + "cand-lora")

@@ -26,18 +26,18 @@ public final class BPETokenizer: @unchecked Sendable {
 
     /// Loads a `tokenizer.json` file.
     public init(path: String) throws(ModelError) {
-        guard let data = FileManager.default.contents(atPath: path) else { throw ModelError(path: path, "cannot read tokenizer.json") }
+        guard let data = FileManager.default.contents(atPath: path) else { throw ModelError(path: path, .unreadableFile, "cannot read tokenizer.json") }
         guard let root = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
               let model = root["model"] as? [String: Any] else {
-            throw ModelError(path: path, "not a tokenizer.json (no \"model\" object)")
+            throw ModelError(path: path, .invalidTokenizer, "not a tokenizer.json (no \"model\" object)")
         }
         guard (model["type"] as? String) == "BPE" else {
-            throw ModelError(path: path, "tokenizer model \(model["type"] ?? "?") is not supported (byte-level BPE is)")
+            throw ModelError(path: path, .unsupportedTokenizer, "tokenizer model \(model["type"] ?? "?") is not supported (byte-level BPE is)")
         }
         guard (model["byte_fallback"] as? Bool ?? false) == false else {
-            throw ModelError(path: path, "byte_fallback BPE (SentencePiece-style, Llama 2) is not supported; byte-level BPE is")
+            throw ModelError(path: path, .unsupportedTokenizer, "byte_fallback BPE (SentencePiece-style, Llama 2) is not supported; byte-level BPE is")
         }
-        guard let vocab = model["vocab"] as? [String: Int] else { throw ModelError(path: path, "model.vocab is missing") }
+        guard let vocab = model["vocab"] as? [String: Int] else { throw ModelError(path: path, .invalidTokenizer, "model.vocab is missing") }
         self.vocab = vocab
         ignoreMerges = model["ignore_merges"] as? Bool ?? false
 
@@ -49,10 +49,10 @@ public final class BPETokenizer: @unchecked Sendable {
             } else if let array = entry as? [String] {
                 pair = array
             } else {
-                throw ModelError(path: path, "merge \(rank) is neither \"a b\" nor [a, b]")
+                throw ModelError(path: path, .invalidTokenizer, "merge \(rank) is neither \"a b\" nor [a, b]")
             }
             guard pair.count == 2, let left = vocab[pair[0]], let right = vocab[pair[1]], let merged = vocab[pair[0] + pair[1]] else {
-                throw ModelError(path: path, "merge \(rank) names tokens missing from the vocabulary")
+                throw ModelError(path: path, .invalidTokenizer, "merge \(rank) names tokens missing from the vocabulary")
             }
             let key = UInt64(left) << 32 | UInt64(right)
             if merges[key] == nil { merges[key] = (rank, merged) }
@@ -63,19 +63,19 @@ public final class BPETokenizer: @unchecked Sendable {
         case nil, is NSNull: nfc = false
         case let normalizer as [String: Any] where normalizer["type"] as? String == "NFC": nfc = true
         case let normalizer as [String: Any]:
-            throw ModelError(path: path, "normalizer \(normalizer["type"] ?? "?") is not supported (none or NFC)")
-        default: throw ModelError(path: path, "normalizer is not an object")
+            throw ModelError(path: path, .unsupportedTokenizer, "normalizer \(normalizer["type"] ?? "?") is not supported (none or NFC)")
+        default: throw ModelError(path: path, .invalidTokenizer, "normalizer is not an object")
         }
         preTokenizers = try PreTokenizer.parse(root["pre_tokenizer"], path: path)
         guard preTokenizers.contains(where: { if case .byteLevel = $0 { return true }; return false }) else {
-            throw ModelError(path: path, "no ByteLevel pre-tokenizer: only byte-level BPE is supported")
+            throw ModelError(path: path, .unsupportedTokenizer, "no ByteLevel pre-tokenizer: only byte-level BPE is supported")
         }
 
         var added: [(bytes: [UInt8], id: Int)] = []
         for entry in root["added_tokens"] as? [[String: Any]] ?? [] {
             guard let content = entry["content"] as? String, let id = entry["id"] as? Int else { continue }
             for option in ["lstrip", "rstrip", "single_word"] where entry[option] as? Bool == true {
-                throw ModelError(path: path, "added token \(content) uses \(option), which is not supported")
+                throw ModelError(path: path, .unsupportedTokenizer, "added token \(content) uses \(option), which is not supported")
             }
             added.append((Array(content.utf8), id))
         }
@@ -209,14 +209,14 @@ public final class BPETokenizer: @unchecked Sendable {
                     seenSequence = true
                 } else if let special = item["SpecialToken"] as? [String: Any], let name = special["id"] as? String {
                     guard let ids = specials[name]?["ids"] as? [Int] else {
-                        throw ModelError(path: path, "post_processor names special token \(name) without ids")
+                        throw ModelError(path: path, .invalidTokenizer, "post_processor names special token \(name) without ids")
                     }
                     if seenSequence { after += ids } else { before += ids }
                 }
             }
             return (before, after)
         default:
-            throw ModelError(path: path, "post_processor \(type) is not supported (TemplateProcessing, ByteLevel, Sequence are)")
+            throw ModelError(path: path, .unsupportedTokenizer, "post_processor \(type) is not supported (TemplateProcessing, ByteLevel, Sequence are)")
         }
     }
 }
@@ -235,7 +235,7 @@ private final class LazyTokenizer: @unchecked Sendable {
         if loaded == nil {
             loaded = FileManager.default.fileExists(atPath: directory + "/tokenizer.json")
                 ? Result { () throws(ModelError) in try BPETokenizer(directory: directory) }
-                : .failure(ModelError(path: directory, "no tokenizer.json to tokenize text with; give \"ids\" instead"))
+                : .failure(ModelError(path: directory, .missingTokenizer, "no tokenizer.json to tokenize text with; give \"ids\" instead"))
         }
         return try loaded!.get()
     }

@@ -17,7 +17,7 @@ enum PreTokenizer {
     static func parse(_ json: Any?, path: String) throws(ModelError) -> [PreTokenizer] {
         guard let json, !(json is NSNull) else { return [] }
         guard let object = json as? [String: Any], let type = object["type"] as? String else {
-            throw ModelError(path: path, "pre_tokenizer is not an object with a type")
+            throw ModelError(path: path, .invalidTokenizer, "pre_tokenizer is not an object with a type")
         }
         switch type {
         case "Sequence":
@@ -30,7 +30,7 @@ enum PreTokenizer {
             return [.digits(individual: object["individual_digits"] as? Bool ?? false)]
         case "Split":
             guard (object["behavior"] as? String) == "Isolated", (object["invert"] as? Bool ?? false) == false else {
-                throw ModelError(path: path, "Split pre-tokenizer with behavior \(object["behavior"] ?? "?") is not supported (only Isolated)")
+                throw ModelError(path: path, .unsupportedTokenizer, "Split pre-tokenizer with behavior \(object["behavior"] ?? "?") is not supported (only Isolated)")
             }
             let pattern = object["pattern"] as? [String: Any]
             let source: String
@@ -39,11 +39,11 @@ enum PreTokenizer {
             } else if let literal = pattern?["String"] as? String {
                 source = NSRegularExpression.escapedPattern(for: literal)
             } else {
-                throw ModelError(path: path, "Split pre-tokenizer has no pattern")
+                throw ModelError(path: path, .invalidTokenizer, "Split pre-tokenizer has no pattern")
             }
             return [.split(try regex(source, path: path))]
         default:
-            throw ModelError(path: path, "pre-tokenizer \(type) is not supported (ByteLevel, Split, Digits and Sequence are)")
+            throw ModelError(path: path, .unsupportedTokenizer, "pre-tokenizer \(type) is not supported (ByteLevel, Split, Digits and Sequence are)")
         }
     }
 
@@ -53,7 +53,7 @@ enum PreTokenizer {
         let translated = pattern.replacingOccurrences(of: #"\s"#, with: #"\p{White_Space}"#)
             .replacingOccurrences(of: #"\S"#, with: #"\P{White_Space}"#)
         do { return try NSRegularExpression(pattern: translated) } catch {
-            throw ModelError(path: path, "pre-tokenizer regex does not compile: \(pattern)")
+            throw ModelError(path: path, .invalidTokenizer, "pre-tokenizer regex does not compile: \(pattern)")
         }
     }
 

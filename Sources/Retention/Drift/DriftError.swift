@@ -1,7 +1,8 @@
 import Linalg
 import SafeTensors
 
-/// Why drift could not be measured for a candidate; the checkpoint is rejected with it.
+/// Why drift could not be measured for a candidate, or a restore could not be made:
+/// ``isCheckpointFault`` tells a checkpoint to reject from a failure on retaind's side.
 public struct DriftError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The checkpoint (candidate or base) the problem is in.
     public let checkpoint: String
@@ -65,6 +66,21 @@ extension DriftError.Reason {
         case .checkpoint(let error): return error.reason.message
         case .file(let error): return error.description
         case .linalg(let error): return error.description
+        }
+    }
+}
+
+extension DriftError: FaultAttributable {
+    /// False for what restoring or the profiles got wrong (the output could not be
+    /// written, a LAPACK failure, profiles of another base or not fitting each other),
+    /// true for everything the candidate's own tensors are to blame for.
+    public var isCheckpointFault: Bool {
+        switch reason {
+        case .output, .linalg, .forgetProfileMismatch, .profileForAnotherBase:
+            false
+        case .missingTensor, .shapeMismatch, .moduleNotInBase, .moduleShape, .unsupportedDType, .infiniteDrift,
+             .adapterTargetShape, .checkpoint, .file:
+            true
         }
     }
 }

@@ -116,7 +116,7 @@ public enum Restore {
             baseFingerprint: before.reference.fingerprint, alpha: options.alpha, gamma: forget == nil ? 0 : options.gamma,
             mode: options.targetDrift == nil ? "alpha" : "target_drift", targetDrift: options.targetDrift, outputDType: outputDType, outputDTypeReason: reason, drift: before.report.drift, driftAfter: final.driftAfter,
             forgetKept: final.forgetKept, updateKept: final.updateKept, modules: final.modules, warnings: warnings + before.report.warnings)
-        try output.writeFile("retaind.json", contents: provenance(report, retain: retain, forget: forget, version: version))
+        try output.writeFile(Provenance.fileName, contents: Provenance(report, retain: retain, forget: forget, version: version).fileContents())
         try output.publish()
         return report
     }
@@ -127,44 +127,12 @@ public enum Restore {
         guard candidate.layout != .file else { return }
         let weightFiles = Set(candidate.files.map { ($0.path as NSString).lastPathComponent })
         let names = (try? FileManager.default.contentsOfDirectory(atPath: candidate.path)) ?? []
-        for name in names.sorted() where !weightFiles.contains(name) && name != "model.safetensors.index.json" && name != "retaind.json" && !name.hasPrefix(".") {
+        for name in names.sorted() where !weightFiles.contains(name) && name != "model.safetensors.index.json" && name != Provenance.fileName && !name.hasPrefix(".") {
             let path = candidate.path + "/" + name
             guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
                   attributes[.type] as? FileAttributeType == .typeRegular,
                   let size = attributes[.size] as? Int, size <= 64 << 20 else { continue }
             try output.copyFile(from: path, as: name)
         }
-    }
-
-    /// `retaind.json`: where the restored checkpoint came from and how it was made.
-    static func provenance(_ report: RestoreReport, retain: RetainProfile, forget: RetainProfile?, version: String) throws -> String {
-        struct Provenance: Encodable {
-            let source_path: String
-            let source_fingerprint: String
-            let base_fingerprint: String
-            let retain_profile_proxy: String
-            let forget_profile_proxy: String?
-            let alpha: Double
-            let gamma: Double
-            let mode: String
-            let drift: Double
-            let drift_after: Double
-            let forget_kept: Double?
-            let update_kept: Double
-            let output_dtype: String
-            let output_dtype_reason: String?
-            let retaind_version: String
-            let time: String
-        }
-        let value = Provenance(
-            source_path: report.source, source_fingerprint: report.fingerprint, base_fingerprint: report.baseFingerprint,
-            retain_profile_proxy: retain.proxyFingerprint, forget_profile_proxy: forget?.proxyFingerprint,
-            alpha: report.alpha, gamma: report.gamma, mode: report.mode, drift: report.drift, drift_after: report.driftAfter,
-            forget_kept: report.forgetKept, update_kept: report.updateKept, output_dtype: report.outputDType,
-            output_dtype_reason: report.outputDTypeReason, retaind_version: version,
-            time: ISO8601DateFormatter().string(from: Date()))
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(value), as: UTF8.self) + "\n"
     }
 }

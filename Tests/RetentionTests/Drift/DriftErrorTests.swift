@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import Linalg
 import SafeTensors
 @testable import Retention
 
@@ -72,5 +73,27 @@ import SafeTensors
                                   sites: Array(p.sites.values), tokens: p.tokens, baseFingerprint: p.baseFingerprint, proxyFingerprint: "")
         #expect(reason { _ = try Drift.measure(candidate: Checkpoint.open(Fixtures.tiny("cand-full")), base: Self.base(), profile: extra) }
                 == .moduleNotInBase(name: "model.extra.weight"))
+    }
+}
+
+/// Whose fault a failure is, as the daemon records it (`rejected` or `error`).
+@Suite struct FaultAttributionTests {
+    @Test func driftErrors_blameTheCheckpointExceptForOutputProfilesAndArithmetic() {
+        let file = SafeTensorsError(path: "/c/model.safetensors", reason: .fileTooSmall(size: 3))
+        let checkpointFaults: [DriftError.Reason] = [
+            .missingTensor(name: "w", missingFrom: "candidate"), .shapeMismatch(name: "w", base: [2], candidate: [3]),
+            .moduleNotInBase(name: "w"), .moduleShape(name: "w", shape: [2], siteDimension: 4, layout: .outIn),
+            .unsupportedDType(name: "w", dtype: .i32), .infiniteDrift(module: "w"),
+            .adapterTargetShape(name: "w", base: [2, 2], adapter: [2, 3]),
+            .checkpoint(CheckpointError(checkpoint: "/c", reason: .missingConfig)), .file(file),
+        ]
+        let daemonFaults: [DriftError.Reason] = [
+            .output(file), .linalg(LinalgError(routine: "dsyevd", info: 1)),
+            .forgetProfileMismatch(module: "w", detail: "x"), .profileForAnotherBase(profile: "a", base: "b"),
+        ]
+        for reason in checkpointFaults { #expect(DriftError(checkpoint: "/c", reason: reason).isCheckpointFault, "\(reason)") }
+        for reason in daemonFaults { #expect(!DriftError(checkpoint: "/c", reason: reason).isCheckpointFault, "\(reason)") }
+        let opened: any Error = CheckpointError(checkpoint: "/c", reason: .missingConfig)
+        #expect((opened as? FaultAttributable)?.isCheckpointFault == true)
     }
 }

@@ -111,6 +111,22 @@ import SafeTensors
                 == Array(candidate.location(of: norm)!.file.data(of: candidate.location(of: norm)!.tensor)))
     }
 
+    @Test func provenance_readsBackWhatWasWritten_withTheFileKeys() throws {
+        let report = try Self.restore("cand-full", alpha: 10, forget: false)
+        let provenance = try Provenance.read(directory: report.path)
+        #expect(provenance.sourcePath == Fixtures.tiny("cand-full"))
+        #expect(provenance.sourceFingerprint == report.fingerprint)
+        #expect(provenance.baseFingerprint == report.baseFingerprint)
+        #expect(provenance.alpha == 10 && provenance.gamma == 0 && provenance.mode == "alpha")
+        #expect(provenance.driftAfter == report.driftAfter && provenance.updateKept == report.updateKept)
+        #expect(provenance.forgetProfileProxy == nil && provenance.forgetKept == nil)
+        #expect(provenance.retaindVersion == "dev")
+        let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: report.path + "/retaind.json"))) as! [String: Any]
+        #expect(Set(object.keys) == ["source_path", "source_fingerprint", "base_fingerprint", "retain_profile_proxy", "alpha", "gamma",
+                                     "mode", "drift", "drift_after", "update_kept", "output_dtype", "retaind_version", "time"])
+        #expect(throws: (any Error).self) { try Provenance.read(directory: Self.base) }
+    }
+
     @Test func existingDestination_isRefusedAndUntouched() throws {
         let destination = try Fixtures.temporaryDirectory()
         try Data("keep".utf8).write(to: URL(fileURLWithPath: destination + "/mine.txt"))
