@@ -1,5 +1,4 @@
 import History
-import Retention
 import SafeTensors
 
 /// Why a checkpoint's processing failed, as the status its outcome gets: the one place
@@ -20,14 +19,9 @@ enum FailureClassification {
         return (isCheckpointFault(error) ? .rejected : .error, "\(error)")
     }
 
-    /// Whether `error` is the checkpoint's fault rather than the daemon's.
+    /// Whether `error` is the checkpoint's fault rather than the daemon's: the error says
+    /// so itself (``FaultAttributable``); anything else is the daemon's.
     static func isCheckpointFault(_ error: any Error) -> Bool {
-        if let drift = error as? DriftError {
-            switch drift.reason {
-            case .output, .linalg, .forgetProfileMismatch, .profileForAnotherBase: return false
-            default: return true
-            }
-        }
-        return error is CheckpointError
+        (error as? any FaultAttributable)?.isCheckpointFault ?? false
     }
 }

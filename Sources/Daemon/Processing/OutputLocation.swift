@@ -1,4 +1,5 @@
 import Foundation
+import Retention
 import SystemCalls
 
 /// Where a restored checkpoint goes:
@@ -34,8 +35,7 @@ struct OutputLocation {
     /// Whether `path` is a restore of these very weights whose outcome never reached the
     /// history (the caller has checked there is none).
     static func isOrphaned(_ path: String, source: String, fingerprint: String) -> Bool {
-        guard let data = FileManager.default.contents(atPath: path + "/retaind.json"),
-              let provenance = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return false }
-        return provenance["source_path"] as? String == source && provenance["source_fingerprint"] as? String == fingerprint
+        guard let provenance = try? Provenance.read(directory: path) else { return false }
+        return provenance.sourcePath == source && provenance.sourceFingerprint == fingerprint
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Retention
 import SafeTensors
 
 /// Whether a checkpoint directory is ready to process: the one place that decides it.
@@ -26,7 +27,7 @@ enum CheckpointReadiness {
     /// unchanged since `quietSince`.
     static func decide(path: String, snapshot: DirectorySnapshot, quietSince: Date, now: Date, watch: Configuration.Watch,
                        pattern: CheckpointPattern) -> Decision {
-        if snapshot.contains("retaind.json") { return .ignored }
+        if snapshot.contains(Provenance.fileName) { return .ignored }
         let quiet = now.timeIntervalSince(quietSince)
         switch CheckpointCompleteness.of(directory: path) {
         case .noWeights:

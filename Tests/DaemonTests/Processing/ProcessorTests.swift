@@ -128,4 +128,28 @@ import Testing
         #expect(fixture.notifier.messages.contains { $0.hasPrefix("STATUS=processing ") })
         #expect(fixture.notifier.messages.last?.hasPrefix("STATUS=idle; last: passed ") == true)
     }
+
+    @Test func anEarlierVersionsOutput_isKept_andTheNewOneGetsTheFingerprintSuffix() throws {
+        let fixture = try DaemonFixture()
+        let processor = try fixture.processor()
+        let first = try #require(processor.process(try fixture.candidate(copying: "cand-full")))
+        try FileManager.default.removeItem(atPath: fixture.runs + "/checkpoint-1")
+        let second = try #require(processor.process(try fixture.candidate(copying: "cand-bf16")))
+        #expect(first.status == .restored && second.status == .restored)
+        #expect(second.fingerprint != first.fingerprint)
+        #expect(second.restoredPath == first.restoredPath! + "." + second.fingerprint!.prefix(12))
+        #expect(FileManager.default.fileExists(atPath: first.restoredPath! + "/retaind.json"), "the earlier output stays")
+    }
+
+    @Test func anOutputWhoseOutcomeWasNeverRecorded_isReplaced_notSuffixed() throws {
+        let fixture = try DaemonFixture()
+        let first = try #require(try fixture.processor().process(try fixture.candidate(copying: "cand-full")))
+        // A daemon that died between publishing and recording: same output, no history.
+        let amnesiac = DaemonFixture.withHistory(of: fixture, InMemoryHistory())
+        let again = try #require(try amnesiac.processor().process(fixture.candidate(at: fixture.runs + "/checkpoint-1")))
+        #expect(again.status == .restored)
+        #expect(again.restoredPath == first.restoredPath)
+        let siblings = try FileManager.default.contentsOfDirectory(atPath: fixture.outputRoot + "/w/runs")
+        #expect(siblings == ["checkpoint-1"], "no suffixed copy, no temporary left")
+    }
 }

@@ -12,21 +12,39 @@ final class DaemonFixture {
     static let fixtures = PythonScript.repositoryRoot + "/Tests/Fixtures/tiny-llama/"
 
     let directory: String
-    let history = InMemoryHistory()
+    let history: InMemoryHistory
     let notifier = RecordingNotifier()
     let log = InMemoryLogHandler()
     let logger: Logger
     var runs: String { directory + "/runs" }
     var outputRoot: String { directory + "/restored" }
 
+    private let owner: Bool
+
     init() throws {
         directory = NSTemporaryDirectory() + "retaind-daemon-tests-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory + "/runs", withIntermediateDirectories: true)
+        history = InMemoryHistory()
+        owner = true
         let handler = log
         logger = Logger(label: "retaind-test") { _ in handler }
     }
 
-    deinit { try? FileManager.default.removeItem(atPath: directory) }
+    private init(directory: String, history: InMemoryHistory) {
+        self.directory = directory
+        self.history = history
+        owner = false
+        let handler = log
+        logger = Logger(label: "retaind-test") { _ in handler }
+    }
+
+    /// The same directory with another history (what a second daemon, or one that lost
+    /// its database, would see); `fixture` keeps ownership of the files.
+    static func withHistory(of fixture: DaemonFixture, _ history: InMemoryHistory) -> DaemonFixture {
+        DaemonFixture(directory: fixture.directory, history: history)
+    }
+
+    deinit { if owner { try? FileManager.default.removeItem(atPath: directory) } }
 
     /// The configuration text of one watch `w` over `runs/`, with `extra` lines in it and
     /// `gate` lines in `[watch.gate]`.
