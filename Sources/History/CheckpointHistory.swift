@@ -21,6 +21,10 @@ public protocol CheckpointHistory: Sendable {
     func finish(_ record: CheckpointRecord, modules: [ModuleRecord], trials: [TuneTrialRecord]) throws(HistoryError)
     /// Deletes claims a crashed daemon left `processing` and returns their paths.
     func abandonUnfinished() throws(HistoryError) -> [String]
+    /// Records that a directory is pending, and why (first sight is kept).
+    func recordPending(_ record: PendingRecord) throws(HistoryError)
+    /// Forgets that `path` is pending.
+    func clearPending(path: String) throws(HistoryError)
     /// Deletes outcomes detected before `cutoff`; returns how many went.
     @discardableResult
     func purge(detectedBefore cutoff: Date) throws(HistoryError) -> Int

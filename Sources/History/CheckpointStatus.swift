@@ -8,6 +8,9 @@ public enum CheckpointStatus: String, Sendable, Codable, CaseIterable {
     case restored
     /// Drift over the threshold, but the watch does not restore (`restore.enabled = false`).
     case flagged
+    /// The run changed no profiled weight: every profiled module's update is exactly zero
+    /// (an adapter whose `lora_B` stayed zero, a copy of the base).
+    case unchanged
     /// Unreadable or incompatible input; `error` says why.
     case rejected
     /// Disappeared before its outcome was known.

@@ -80,6 +80,61 @@ enum HistoryMigrations {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v4: unchanged status and pending checkpoints") { db in
+            // SQLite cannot alter a CHECK constraint: rebuild the table (its documented
+            // procedure; foreign keys are off while the migrator runs), same columns, same order.
+            try db.execute(sql: """
+                CREATE TABLE checkpoint_v4 (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    path TEXT NOT NULL,
+                    watch TEXT NOT NULL,
+                    signature TEXT NOT NULL,
+                    status TEXT NOT NULL CHECK (status IN ('processing','passed','restored','flagged','unchanged','rejected','vanished','error')),
+                    fingerprint TEXT,
+                    base_fingerprint TEXT,
+                    drift REAL,
+                    drift_max REAL,
+                    drift_max_module TEXT,
+                    threshold REAL,
+                    restored_path TEXT,
+                    drift_after REAL,
+                    forget_kept REAL,
+                    update_kept REAL,
+                    alpha REAL,
+                    gamma REAL,
+                    output_dtype TEXT,
+                    detected_at DATETIME NOT NULL,
+                    started_at DATETIME,
+                    finished_at DATETIME,
+                    drift_seconds REAL,
+                    restore_seconds REAL,
+                    error TEXT,
+                    retain_ppl_base REAL,
+                    retain_ppl_before REAL,
+                    retain_ppl_after REAL,
+                    forget_ppl_before REAL,
+                    forget_ppl_after REAL,
+                    verify_error TEXT
+                );
+                INSERT INTO checkpoint_v4 SELECT * FROM checkpoint;
+                DROP TABLE checkpoint;
+                ALTER TABLE checkpoint_v4 RENAME TO checkpoint;
+                CREATE UNIQUE INDEX checkpoint_path_fingerprint ON checkpoint(path, fingerprint) WHERE fingerprint IS NOT NULL;
+                CREATE INDEX checkpoint_path_signature ON checkpoint(path, signature);
+                CREATE INDEX checkpoint_fingerprint ON checkpoint(fingerprint);
+                CREATE INDEX checkpoint_detected ON checkpoint(detected_at);
+                CREATE INDEX checkpoint_watch_status ON checkpoint(watch, status, detected_at);
+                -- Directories that match a watch but are not ready yet, and why: not outcomes,
+                -- so not in checkpoint; a row goes when the checkpoint gets one or goes away.
+                CREATE TABLE pending (
+                    path TEXT PRIMARY KEY,
+                    watch TEXT NOT NULL,
+                    reason TEXT NOT NULL,
+                    first_seen DATETIME NOT NULL,
+                    updated_at DATETIME NOT NULL
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

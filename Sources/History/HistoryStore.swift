@@ -89,6 +89,7 @@ public final class HistoryStore: Sendable {
     public func resolveDuplicate(claim: CheckpointRecord, of existing: CheckpointRecord) throws(HistoryError) {
         try write { db in
             _ = try CheckpointRecord.deleteOne(db, key: claim.id)
+            _ = try PendingRecord.deleteOne(db, key: claim.path)
             try db.execute(sql: "UPDATE checkpoint SET signature = ? WHERE id = ?", arguments: [claim.signature, existing.id])
         }
     }
@@ -98,6 +99,7 @@ public final class HistoryStore: Sendable {
         precondition(record.id != nil && record.status != .processing, "finish needs a claimed row and a final status")
         try write { db in
             try record.update(db)
+            _ = try PendingRecord.deleteOne(db, key: record.path)
             try ModuleRecord.filter(Column("checkpoint_id") == record.id!).deleteAll(db)
             for module in modules { try module.insert(db) }
             try TuneTrialRecord.filter(Column("checkpoint_id") == record.id!).deleteAll(db)
@@ -186,11 +188,11 @@ public final class HistoryStore: Sendable {
 
     // MARK: Plumbing
 
-    private func read<T>(_ body: (Database) throws -> T) throws(HistoryError) -> T {
+    func read<T>(_ body: (Database) throws -> T) throws(HistoryError) -> T {
         do { return try pool.read(body) } catch { throw HistoryError(path: path, reason: .sqlite(Self.message(error))) }
     }
 
-    private func write<T>(_ body: (Database) throws -> T) throws(HistoryError) -> T {
+    func write<T>(_ body: (Database) throws -> T) throws(HistoryError) -> T {
         do { return try pool.write(body) } catch { throw HistoryError(path: path, reason: .sqlite(Self.message(error))) }
     }
 

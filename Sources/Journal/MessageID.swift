@@ -9,6 +9,8 @@ public enum MessageID: String, Sendable, CaseIterable {
     case restored = "15566e7415ab4e43ad3972e3cd21270c"
     /// A checkpoint's drift is over the threshold; its watch does not restore.
     case flagged = "5d0f3c1e9b7a4c2d8e6f1a3b5c7d9e0f"
+    /// The run changed no profiled weight (a zero adapter, a copy of the base).
+    case unchanged = "4d15f73c1ce34a079dee5935caf9b2d3"
     /// A checkpoint could not be used (corrupt, wrong shapes, NaN/Inf, …).
     case rejected = "36edc47f69114067a6aaa42e4abddc01"
     /// A checkpoint disappeared before its outcome was known (trainer rotation).

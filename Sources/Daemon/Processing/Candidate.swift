@@ -11,4 +11,7 @@ public struct Candidate: Sendable, Equatable {
     /// The directory's files when it was found complete; processing re-checks it.
     public let signature: String
     public let detectedAt: Date
+    /// Why the checkpoint cannot be read, when its layout alone says so
+    /// (``UnreadableLayout``): it is rejected without reading anything.
+    public var rejection: String? = nil
 }

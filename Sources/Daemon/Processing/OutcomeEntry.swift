@@ -4,13 +4,14 @@ import Journal
 import Logging
 
 /// The journal entry of one checkpoint outcome: a sentence for humans, and fields
-/// (SPEC §7 names under `RETAIND_`) with a fixed `MESSAGE_ID` and priority for alerts.
+/// (docs/spec.md §7 names under `RETAIND_`) with a fixed `MESSAGE_ID` and priority for alerts.
 struct OutcomeEntry {
     let record: CheckpointRecord
 
     var messageID: MessageID {
         switch record.status {
         case .passed: .passed
+        case .unchanged: .unchanged
         case .restored: .restored
         case .flagged: .flagged
         case .rejected: .rejected
@@ -31,7 +32,7 @@ struct OutcomeEntry {
         if restoreDidNotHelp { return .error }
         switch record.status {
         case .passed: return .info
-        case .restored, .flagged: return .warning
+        case .restored, .flagged, .unchanged: return .warning
         case .vanished: return .notice
         case .rejected, .error, .processing: return .error
         }
@@ -52,6 +53,8 @@ struct OutcomeEntry {
             }
             if let before = record.forgetPPLBefore, let after = record.forgetPPLAfter { text += ", forget perplexity \(f(before)) → \(f(after))" }
             return text + "; written to \(record.restoredPath ?? "?")"
+        case .unchanged:
+            return "\(name) unchanged: the run changed no profiled weight; check the optimizer, the adapter, gradient checkpointing"
         case .flagged:
             return "\(name) over threshold: drift \(f(record.drift)) > \(f(record.threshold)) (restore disabled for this watch)"
         case .rejected:

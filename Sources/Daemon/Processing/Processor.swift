@@ -16,16 +16,17 @@ import Synchronization
 final class Processor: Sendable {
     private let history: any CheckpointHistory
     private let logger: Logger
-    private let notifier: any ServiceNotifier
+    /// Where processing says what it is doing (`STATUS=`).
+    let status: StatusBoard
     /// The deadline of the step in progress, which the watchdog checks.
     let deadline: ProgressDeadline
     private let installed: Mutex<(watches: [String: ActiveWatch], outputRoot: String)>
 
-    init(history: any CheckpointHistory, outputRoot: String, logger: Logger, notifier: any ServiceNotifier,
+    init(history: any CheckpointHistory, outputRoot: String, logger: Logger, status: StatusBoard,
          deadline: ProgressDeadline = ProgressDeadline()) {
         self.history = history
         self.logger = logger
-        self.notifier = notifier
+        self.status = status
         self.deadline = deadline
         installed = Mutex(([:], outputRoot))
     }
@@ -60,7 +61,7 @@ final class Processor: Sendable {
         }
         deadline.begin(weightBytes: snapshot?.weightBytes ?? 0)
         defer { deadline.end() }
-        notifier.status("processing \(candidate.path)")
+        status.set(activity: "processing \(candidate.path)")
 
         var outcome: Outcome
         switch assess(candidate, watch: watch, outputRoot: outputRoot, startedAt: Date()) {
@@ -81,7 +82,7 @@ final class Processor: Sendable {
             logHistoryFailure("cannot record a checkpoint's outcome in the history", candidate, error)
         }
         OutcomeEntry(record: record).log(to: logger)
-        notifier.status("idle; last: \(record.status.rawValue) \(candidate.path)")
+        status.set(activity: "idle; last: \(record.status.rawValue) \(candidate.path)")
         return record
     }
 
@@ -97,11 +98,17 @@ final class Processor: Sendable {
         let context = watch.context
         let settings = watch.settings
         var outcome = Outcome(status: .error, threshold: settings.gate.threshold, startedAt: startedAt)
+        if let rejection = candidate.rejection {
+            outcome.status = .rejected
+            outcome.error = rejection
+            return .outcome(outcome)
+        }
         let measurement: Drift.Measurement
         let checkpoint: Checkpoint
         let driftStarted = Date()
         do {
             checkpoint = try Checkpoint.open(candidate.path)
+            if let adapter = checkpoint.adapter, adapter.modules.isEmpty { throw EmptyAdapter() }
             measurement = try Drift.measure(candidate: checkpoint, base: context.base, profile: context.retain, reference: context.reference)
         } catch {
             outcome.driftSeconds = Date().timeIntervalSince(driftStarted)
@@ -113,6 +120,10 @@ final class Processor: Sendable {
             return .duplicate(of: done)
         }
         outcome.drift = report
+        if report.isUnchanged {
+            outcome.status = .unchanged
+            return .outcome(outcome)
+        }
 
         let retainPPL = measureRetainForGate(candidate, watch, &outcome.perplexities)
         guard Gate.verdict(report, settings.gate, retainPPL: retainPPL, baseRetainPPL: outcome.perplexities.retainBase) == .over else {
@@ -127,7 +138,7 @@ final class Processor: Sendable {
         let destination = OutputLocation(outputRoot: outputRoot).destination(for: candidate, fingerprint: report.fingerprint)
         let restoreStarted = Date()
         do {
-            notifier.status("restoring \(candidate.path)")
+            status.set(activity: "restoring \(candidate.path)")
             if let tune = settings.restore.tune, let verification = watch.verification {
                 let trials = try tunedRestore(checkpoint, watch: watch, tune: tune, verification: verification, measured: measurement,
                                               destination: destination, outputRoot: outputRoot)
@@ -213,5 +224,26 @@ extension Outcome {
         var failed = self
         (failed.status, failed.error) = FailureClassification.classify(error, checkpoint: path)
         return failed
+    }
+}
+
+/// An adapter file with no LoRA tensors: what DeepSpeed ZeRO-3 with PEFT writes when
+/// gathering the sharded adapter fails. The checkpoint's fault.
+struct EmptyAdapter: Error, FaultAttributable, CustomStringConvertible {
+    var isCheckpointFault: Bool { true }
+    var description: String {
+        """
+        adapter_model.safetensors holds no LoRA tensors (what ZeRO-3 with PEFT saves when gathering the adapter fails): \
+        save the adapter with its parameters gathered (stage3_gather_16bit_weights_on_model_save: true, or \
+        accelerator.get_state_dict before save_pretrained)
+        """
+    }
+}
+
+extension DriftReport {
+    /// Whether the run changed no profiled weight: every profiled module's update is
+    /// exactly zero, so its energy on the retained directions and its mean shift are.
+    var isUnchanged: Bool {
+        !modules.isEmpty && modules.allSatisfy { $0.energy == 0 && $0.beta == 0 }
     }
 }

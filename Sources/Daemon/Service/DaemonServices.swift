@@ -58,15 +58,15 @@ struct DaemonServices: Sendable {
         purge.purge()
         Processor.removeStaleTuning(in: loaded.store.outputRoot)
 
-        let processor = Processor(history: history, outputRoot: loaded.store.outputRoot, logger: logger, notifier: notifier)
+        try history.clearAllPending()  // the first scan finds them again
+        let status = StatusBoard(notifier: notifier)
+        let processor = Processor(history: history, outputRoot: loaded.store.outputRoot, logger: logger, status: status)
         let activation = WatchActivation(contexts: ContextCache(), logger: logger)
         notifier.status("loading bases and profiles")
         let active = await blocking { activation.activate(loaded.watches) }
         processor.configure(active, outputRoot: loaded.store.outputRoot)
         let queue = CandidateQueue()
-        let watcher = try Watcher(watches: active.map(\.settings), queue: queue, logger: logger) { path, signature in
-            (try? history.hasOutcome(path: path, signature: signature)) ?? false
-        }
+        let watcher = try Watcher(watches: active.map(\.settings), queue: queue, history: history, status: status, logger: logger)
         notifier.status("scanning watched directories")
         await blocking { watcher.start() }
 

@@ -20,6 +20,16 @@ struct CheckpointTracker {
         /// Since when `snapshot` has been unchanged.
         var quietSince: Date
         var state: State
+        /// The pending reason last reported, and when.
+        var reported: (reason: CheckpointReadiness.PendingReason, at: Date)?
+    }
+
+    /// What the history is told about pending checkpoints.
+    enum PendingUpdate {
+        /// `path` of watch `watch` waits, for `reason`.
+        case pending(path: String, watch: String, reason: String)
+        /// `path` no longer waits (handed over, ignored, or gone).
+        case cleared(path: String)
     }
 
     private enum State: Equatable {
@@ -33,10 +43,19 @@ struct CheckpointTracker {
 
     private var tracked: [String: Tracked] = [:]
     private let logger: Logger
+    private let report: (PendingUpdate) -> Void
 
-    init(logger: Logger) {
+    /// A reason whose kind did not change is reported again at most this often (a file
+    /// being written changes its byte count at every event).
+    static let reportInterval: TimeInterval = 5
+
+    init(logger: Logger, report: @escaping (PendingUpdate) -> Void = { _ in }) {
         self.logger = logger
+        self.report = report
     }
+
+    /// How many directories wait to be ready.
+    var pendingCount: Int { tracked.values.count { $0.reported != nil } }
 
     /// Keeps what is known of checkpoints of watches that stay across a reload (so they
     /// are not offered again), re-indexed to the new list.
@@ -52,13 +71,17 @@ struct CheckpointTracker {
 
     /// Forgets every directory not in `present` (a full scan did not find it).
     mutating func keepOnly(_ present: Set<String>) {
-        tracked = tracked.filter { present.contains($0.key) }
+        for path in tracked.keys where !present.contains(path) { forget(path) }
     }
 
     /// Forgets `prefix` and every directory under it. A queued one stays queued: the
     /// processor records it `vanished`.
     mutating func forgetSubtree(_ prefix: String) {
-        tracked = tracked.filter { $0.key != prefix && !$0.key.hasPrefix(prefix + "/") }
+        for path in tracked.keys where path == prefix || path.hasPrefix(prefix + "/") { forget(path) }
+    }
+
+    private mutating func forget(_ path: String) {
+        if tracked.removeValue(forKey: path)?.reported != nil { report(.cleared(path: path)) }
     }
 
     /// Directories whose recheck time has come, with where they belong.
@@ -86,7 +109,7 @@ struct CheckpointTracker {
     mutating func evaluate(_ path: String, at location: Location, watches: [Configuration.Watch], patterns: [CheckpointPattern],
                            now: Date = Date(), offer: (Candidate) -> Bool, alreadyDone: (String, String) -> Bool) {
         guard let snapshot = DirectorySnapshot(directory: path) else {
-            tracked[path] = nil
+            forget(path)
             return
         }
         var entry: Tracked
@@ -107,23 +130,43 @@ struct CheckpointTracker {
         defer { tracked[path] = entry }
         guard case .waiting = entry.state else { return }
         let watch = watches[entry.location.watch]
-        switch CheckpointReadiness.decide(path: path, snapshot: snapshot, quietSince: entry.quietSince, now: now, watch: watch,
-                                          pattern: patterns[entry.location.watch]) {
+        let decision = CheckpointReadiness.decide(path: path, snapshot: snapshot, quietSince: entry.quietSince, now: now, watch: watch,
+                                                  pattern: patterns[entry.location.watch])
+        switch decision {
+        case .waiting(_, let reason):
+            if entry.reported == nil || entry.reported!.reason.kind != reason.kind
+                || now.timeIntervalSince(entry.reported!.at) >= Self.reportInterval {
+                entry.reported = (reason, now)
+                report(.pending(path: path, watch: watch.name, reason: reason.text))
+            }
+        case .ignored, .noWeights:
+            if entry.reported != nil {
+                entry.reported = nil
+                report(.cleared(path: path))
+            }
+        case .ready:
+            break  // a queued checkpoint stays pending in the history until its outcome
+        }
+        switch decision {
         case .ignored:
             entry.state = .ignored
         case .noWeights:
             entry.state = .waiting(recheck: nil)
-        case .waiting(let recheck):
+        case .waiting(let recheck, _):
             entry.state = .waiting(recheck: recheck)
-        case .ready:
+        case .ready(let rejection):
             let signature = snapshot.signature
             if alreadyDone(path, signature) {
                 entry.state = .handedOver
+                if entry.reported != nil { report(.cleared(path: path)) }
+                entry.reported = nil
                 return
             }
-            let candidate = Candidate(path: path, watch: watch.name, root: entry.location.root, signature: signature, detectedAt: now)
+            let candidate = Candidate(path: path, watch: watch.name, root: entry.location.root, signature: signature, detectedAt: now,
+                                      rejection: rejection)
             if offer(candidate) {
                 entry.state = .handedOver
+                entry.reported = nil
                 logger.debug("checkpoint complete", metadata: ["retaind.checkpoint": "\(path)", "retaind.watch": "\(watch.name)"])
             } else {
                 entry.state = .waiting(recheck: now.addingTimeInterval(1))

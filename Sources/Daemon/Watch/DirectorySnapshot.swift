@@ -22,20 +22,27 @@ struct DirectorySnapshot: Equatable {
     }
 
     let entries: [Entry]
+    /// The names of the directories inside it (they tell unreadable layouts apart; they
+    /// are not part of ``signature``).
+    let directories: [String]
 
     /// Reads `directory`, or nil when it is gone or not a directory.
     init?(directory: String) {
         guard let dir = opendir(directory) else { return nil }
         defer { closedir(dir) }
         var entries: [Entry] = []
+        var directories: [String] = []
         while let entry = readdir(dir) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
             guard name != ".", name != ".." else { continue }
             var info = stat()
-            guard fstatat(dirfd(dir), name, &info, 0) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
+            guard fstatat(dirfd(dir), name, &info, 0) == 0 else { continue }
+            if (info.st_mode & S_IFMT) == S_IFDIR { directories.append(name) }
+            guard (info.st_mode & S_IFMT) == S_IFREG else { continue }
             entries.append(Entry(name: name, size: Int(info.st_size), modified: info.st_mtim, inode: UInt(info.st_ino)))
         }
         self.entries = entries.sorted { $0.name < $1.name }
+        self.directories = directories.sorted()
     }
 
     /// A stable text of every file's name, size, mtime and inode.

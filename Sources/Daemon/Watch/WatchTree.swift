@@ -94,7 +94,8 @@ struct WatchTree {
             }
             if atCheckpointDepth {
                 changes.checkpoints.append(directory.path, directory.location)
-            } else if event.isDirectory, patterns[directory.location.watch].matches(event.name, level: directory.level) {
+            } else if event.isDirectory, patterns[directory.location.watch].matches(event.name, level: directory.level),
+                      !Self.isStaging(event.name, level: directory.level, pattern: patterns[directory.location.watch]) {
                 let child = directory.path + "/" + event.name
                 if event.mask & UInt32(IN_CREATE | IN_MOVED_TO) != 0 {
                     walk(child, level: directory.level + 1, location: directory.location, found: &changes.checkpoints)
@@ -121,7 +122,8 @@ struct WatchTree {
             return
         }
         guard let children = try? FileManager.default.contentsOfDirectory(atPath: path) else { return }
-        for name in children where pattern.matches(name, level: level) {
+        // Trainer staging directories (`tmp-checkpoint-*`) are renamed when done: wait for that.
+        for name in children where pattern.matches(name, level: level) && !Self.isStaging(name, level: level, pattern: pattern) {
             walk(path + "/" + name, level: level + 1, location: location, found: &found)
         }
     }
@@ -145,6 +147,11 @@ struct WatchTree {
             directories[wd] = nil
             descriptorOfPath[path] = nil
         }
+    }
+
+    /// Whether `name` at `level` is a Trainer's staging directory for a checkpoint.
+    static func isStaging(_ name: String, level: Int, pattern: CheckpointPattern) -> Bool {
+        level == pattern.depth - 1 && name.hasPrefix("tmp-checkpoint-")
     }
 
     private static func isDirectory(_ path: String) -> Bool {

@@ -1,4 +1,6 @@
 import Foundation
+import History
+import Journal
 import Logging
 import Synchronization
 
@@ -19,7 +21,8 @@ final class Watcher: @unchecked Sendable {
     }
 
     private let queue: CandidateQueue
-    private let alreadyDone: @Sendable (_ path: String, _ signature: String) -> Bool
+    private let history: any CheckpointHistory
+    private let status: StatusBoard
     private let inotify: Inotify
     private let mailbox: Mutex<Mailbox>
     private let heartbeat = Mutex(Date())
@@ -31,13 +34,31 @@ final class Watcher: @unchecked Sendable {
     private var tracker: CheckpointTracker
     private var nextRescan = Date.distantPast
 
-    init(watches: [Configuration.Watch], queue: CandidateQueue, logger: Logger,
-         alreadyDone: @escaping @Sendable (String, String) -> Bool) throws(DaemonError) {
+    /// A watcher of `watches` that offers ready checkpoints to `queue`, asks `history`
+    /// what is already done and tells it what is pending, and counts pending ones on
+    /// `status`.
+    init(watches: [Configuration.Watch], queue: CandidateQueue, history: any CheckpointHistory, status: StatusBoard,
+         logger: Logger) throws(DaemonError) {
         self.queue = queue
-        self.alreadyDone = alreadyDone
+        self.history = history
+        self.status = status
         inotify = try Inotify()
         tree = WatchTree(inotify: inotify, logger: logger)
-        tracker = CheckpointTracker(logger: logger)
+        tracker = CheckpointTracker(logger: logger) { update in
+            do {
+                switch update {
+                case .pending(let path, let watch, let reason):
+                    let now = Date()
+                    try history.recordPending(PendingRecord(path: path, watch: watch, reason: reason, firstSeen: now, updatedAt: now))
+                case .cleared(let path):
+                    try history.clearPending(path: path)
+                }
+            } catch {
+                logger.warning("cannot record a pending checkpoint in the history", metadata: [
+                    "message_id": "\(MessageID.daemonError.rawValue)", "retaind.error": "\(error)",
+                ])
+            }
+        }
         mailbox = Mutex(Mailbox(watches: watches))
         self.logger = logger
     }
@@ -100,6 +121,7 @@ final class Watcher: @unchecked Sendable {
             }
             for prefix in changes.removed { tracker.forgetSubtree(prefix) }
             for (path, location) in changes.checkpoints { evaluate(path, location) }
+            status.set(pending: tracker.pendingCount)
         }
     }
 
@@ -112,7 +134,8 @@ final class Watcher: @unchecked Sendable {
     }
 
     private func evaluate(_ path: String, _ location: CheckpointTracker.Location) {
-        tracker.evaluate(path, at: location, watches: tree.watches, patterns: tree.patterns,
-                         offer: queue.offer, alreadyDone: alreadyDone)
+        tracker.evaluate(path, at: location, watches: tree.watches, patterns: tree.patterns, offer: queue.offer) { path, signature in
+            (try? history.hasOutcome(path: path, signature: signature)) ?? false
+        }
     }
 }

@@ -75,8 +75,8 @@ final class DaemonFixture {
         let configuration = try Configuration.parse(configurationText(threshold: threshold, extra: extra, gate: gate, tables: tables),
                                                     path: directory + "/retaind.toml")
         let active = WatchActivation(contexts: ContextCache(), logger: logger).activate(configuration.watches)
-        let processor = Processor(history: history, outputRoot: outputRoot ?? self.outputRoot, logger: logger, notifier: notifier,
-                                  deadline: deadline)
+        let processor = Processor(history: history, outputRoot: outputRoot ?? self.outputRoot, logger: logger,
+                                  status: StatusBoard(notifier: notifier), deadline: deadline)
         processor.configure(active, outputRoot: outputRoot ?? self.outputRoot)
         return processor
     }

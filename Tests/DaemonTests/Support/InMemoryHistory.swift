@@ -10,6 +10,7 @@ final class InMemoryHistory: CheckpointHistory {
         var records: [CheckpointRecord] = []
         var modules: [Int64: [ModuleRecord]] = [:]
         var trials: [Int64: [TuneTrialRecord]] = [:]
+        var pending: [String: PendingRecord] = [:]
         var nextID: Int64 = 1
     }
 
@@ -18,6 +19,19 @@ final class InMemoryHistory: CheckpointHistory {
     var records: [CheckpointRecord] { state.withLock { $0.records } }
     func modules(of id: Int64) -> [ModuleRecord] { state.withLock { $0.modules[id] ?? [] } }
     func trials(of id: Int64) -> [TuneTrialRecord] { state.withLock { $0.trials[id] ?? [] } }
+    var pending: [String: PendingRecord] { state.withLock { $0.pending } }
+
+    func recordPending(_ record: PendingRecord) {
+        state.withLock { state in
+            var record = record
+            if let known = state.pending[record.path] { record.firstSeen = known.firstSeen }
+            state.pending[record.path] = record
+        }
+    }
+
+    func clearPending(path: String) {
+        state.withLock { _ = $0.pending.removeValue(forKey: path) }
+    }
 
     func hasOutcome(path: String, signature: String) -> Bool {
         state.withLock { $0.records.contains { $0.path == path && $0.signature == signature && $0.status != .processing } }
@@ -41,6 +55,7 @@ final class InMemoryHistory: CheckpointHistory {
     func resolveDuplicate(claim: CheckpointRecord, of existing: CheckpointRecord) {
         state.withLock { state in
             state.records.removeAll { $0.id == claim.id }
+            state.pending[claim.path] = nil
             if let i = state.records.firstIndex(where: { $0.id == existing.id }) { state.records[i].signature = claim.signature }
         }
     }
@@ -53,6 +68,7 @@ final class InMemoryHistory: CheckpointHistory {
             }
             guard let i = state.records.firstIndex(where: { $0.id == record.id }) else { return }
             state.records[i] = record
+            state.pending[record.path] = nil
             state.modules[record.id!] = modules
             state.trials[record.id!] = trials
         }

@@ -1,0 +1,47 @@
+import Foundation
+import GRDB
+
+extension HistoryStore {
+    /// Records that `record.path` is pending, keeping when it was first seen.
+    public func recordPending(_ record: PendingRecord) throws(HistoryError) {
+        try write { db in
+            var record = record
+            if let known = try PendingRecord.fetchOne(db, key: record.path) { record.firstSeen = known.firstSeen }
+            try record.save(db)
+        }
+    }
+
+    /// Forgets that `path` is pending (it got an outcome, or went away).
+    public func clearPending(path: String) throws(HistoryError) {
+        try write { db in _ = try PendingRecord.deleteOne(db, key: path) }
+    }
+
+    /// Forgets every pending directory: at start, the watcher's first scan finds them again.
+    public func clearAllPending() throws(HistoryError) {
+        try write { db in _ = try PendingRecord.deleteAll(db) }
+    }
+
+    /// Pending directories, of one watch or all, oldest first.
+    public func pending(watch: String? = nil) throws(HistoryError) -> [PendingRecord] {
+        try read { db in
+            var request = PendingRecord.all()
+            if let watch { request = request.filter(Column("watch") == watch) }
+            return try request.order(Column("first_seen"), Column("path")).fetchAll(db)
+        }
+    }
+
+    /// Whether `path` is pending, and why.
+    public func pending(path: String) throws(HistoryError) -> PendingRecord? {
+        try read { db in try PendingRecord.fetchOne(db, key: path) }
+    }
+
+    /// The newest finished outcome of `path`, whatever its weights.
+    public func latestOutcome(path: String) throws(HistoryError) -> CheckpointRecord? {
+        try read { db in
+            try CheckpointRecord
+                .filter(Column("path") == path && Column("status") != CheckpointStatus.processing.rawValue)
+                .order(Column("id").desc)
+                .fetchOne(db)
+        }
+    }
+}
