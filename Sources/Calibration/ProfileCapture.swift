@@ -1,8 +1,8 @@
 import Crypto
 import Foundation
 import Linalg
+import Model
 import Retention
-import SafeTensors
 
 /// Builds a SPEC §2 profile natively: the base runs on the proxy and every site's inputs
 /// stream into F64 statistics — the same result as `tools/capture_profile.py`, without
