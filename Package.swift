@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "Model", dependencies: ["SafeTensors", "Linalg"]),
         .target(
             name: "Calibration",
-            dependencies: ["Model", "Retention", "Linalg", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["Model", "Retention", "Linalg", "SafeTensors"]
         ),
         .target(name: "History", dependencies: ["SystemCalls", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "Journal", dependencies: ["CSystemd", "SystemCalls", .product(name: "Logging", package: "swift-log")]),

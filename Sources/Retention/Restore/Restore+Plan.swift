@@ -58,9 +58,7 @@ extension Restore {
 
         init(candidate: Checkpoint, base: Checkpoint, retain: RetainProfile, forget: RetainProfile?, options: RestoreOptions,
              baseFingerprint: String) throws {
-            if let forget, forget.baseFingerprint != baseFingerprint {
-                throw DriftError(checkpoint: base.path, reason: .profileForAnotherBase(profile: forget.baseFingerprint, base: baseFingerprint))
-            }
+            try forget?.requireCaptured(onBase: baseFingerprint, base: base.path)
             var bases: [String: SiteCorrection.Basis] = [:]
             var corrections: [String: SiteCorrection] = [:]
             var modules: [String: Module] = [:]
