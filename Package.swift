@@ -38,7 +38,10 @@ let package = Package(
             name: "Calibration",
             dependencies: ["Model", "Retention", "Linalg", "SafeTensors"]
         ),
-        .target(name: "History", dependencies: ["SystemCalls", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(
+            name: "History",
+            dependencies: ["SystemCalls", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")]
+        ),
         .target(name: "Journal", dependencies: ["CSystemd", "SystemCalls", .product(name: "Logging", package: "swift-log")]),
         .target(
             name: "Daemon",
