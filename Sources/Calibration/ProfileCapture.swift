@@ -4,7 +4,7 @@ import Model
 import Retention
 import SafeTensors
 
-/// Builds a SPEC §2 profile natively: the base runs on the proxy and every site's inputs
+/// Builds a docs/spec.md §2 profile natively: the base runs on the proxy and every site's inputs
 /// stream into F64 statistics — the same result as `tools/capture_profile.py`, without
 /// Python on the host.
 public enum ProfileCapture {

@@ -1,6 +1,6 @@
 import Crypto
 
-/// The SPEC §6 checkpoint fingerprint, fed one tensor at a time.
+/// The docs/spec.md §6 checkpoint fingerprint, fed one tensor at a time.
 ///
 /// Per tensor, in byte-wise order of the UTF-8 names: name, 0x00, dtype, 0x00, shape
 /// joined by `,`, 0x00, raw data. The same weights give the same fingerprint under any

@@ -6,7 +6,7 @@ import Darwin
 import Linalg
 import SafeTensors
 
-/// SPEC §3: the retention activation bias of a candidate against its base.
+/// docs/spec.md §3: the retention activation bias of a candidate against its base.
 public enum Drift {
     /// A drift measurement and the base reference it used (to reuse for the next candidate).
     public struct Measurement: Sendable {
@@ -163,7 +163,7 @@ public enum Drift {
         }
     }
 
-    /// SPEC §3 figures of one module from `‖Δ fᵢ‖²`, `‖Δ‖²` and `‖Δ μ‖`.
+    /// docs/spec.md §3 figures of one module from `‖Δ fᵢ‖²`, `‖Δ‖²` and `‖Δ μ‖`.
     static func moduleDrift(_ name: String, _ site: SiteProfile, energies: [Double], deltaSquaredNorm: Double,
                             deltaMeanNorm: Double, _ reference: ModuleReference, _ checkpoint: String) throws -> ModuleDrift {
         let energy = energies.reduce(0, +)

@@ -1,6 +1,6 @@
 import Linalg
 
-/// How many factors a site keeps (SPEC §2).
+/// How many factors a site keeps (docs/spec.md §2).
 public struct RankPolicy: Sendable {
     /// Share of `tr(C)` the kept eigenvalues must reach.
     public var energy: Double = 0.999

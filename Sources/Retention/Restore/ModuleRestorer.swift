@@ -2,7 +2,7 @@ import Linalg
 import SafeTensors
 
 /// Restores one full-weight module: `Δ` formed in F32, corrected, added to `W0`, rounded
-/// to the output dtype, and measured again on what the rounding left (SPEC §4: figures
+/// to the output dtype, and measured again on what the rounding left (docs/spec.md §4: figures
 /// are those of the written weights).
 final class ModuleRestorer {
     /// Energies of one module, before and after.

@@ -20,7 +20,7 @@ extension Restore {
 
             init() {}
 
-            /// Checkpoint-level figures (SPEC §4) and per-module rows in `modules` order.
+            /// Checkpoint-level figures (docs/spec.md §4) and per-module rows in `modules` order.
             func finished(modules: [String], before: DriftReport) -> (driftAfter: Double, forgetKept: Double?, updateKept: Double, modules: [ModuleRestore]) {
                 var rows: [ModuleRestore] = []
                 var squares = 0.0, writtenNorm = 0.0, deltaNorm = 0.0, forgetAfter = 0.0, forgetBefore = 0.0

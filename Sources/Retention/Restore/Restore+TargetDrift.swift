@@ -1,7 +1,7 @@
 import Linalg
 import SafeTensors
 
-/// Target-drift mode (SPEC §4): the smallest `α` in `[1e-3, 1e6]` whose `drift_after`
+/// Target-drift mode (docs/spec.md §4): the smallest `α` in `[1e-3, 1e6]` whose `drift_after`
 /// is at most the target, found by bisection on `log α` in the reduced space
 /// `D Fᵀ = ΔFᵀ − (ΔQ) M (QᵀFᵀ)`: one pass over the weights gathers `ΔFᵀ` and `ΔQ` per
 /// module, and each trial `α` costs only `r × r` solves and small products.

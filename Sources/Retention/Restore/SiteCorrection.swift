@@ -1,6 +1,6 @@
 import Linalg
 
-/// The SAGE correction of one site in closed form (SPEC §4): `D = Δ − (Δ Q) M Qᵀ`.
+/// The SAGE correction of one site in closed form (docs/spec.md §4): `D = Δ − (Δ Q) M Qᵀ`.
 ///
 /// `Q` is an orthonormal basis of the span of the retain (and forget) factors, held as
 /// rows (`r × d`); `M` (`r × r`) is `α A (I + γ B + α A)⁻¹` with `A = Qᵀ Ĉ_r Q`,

@@ -15,7 +15,7 @@ extension Checkpoint {
     ///     for the first float tensor holding NaN or Inf (after its visit).
     ///   - visit: receives the entry, its file and a view of its stored bytes, valid only
     ///     during the call.
-    /// - Returns: the SPEC §6 fingerprint.
+    /// - Returns: the docs/spec.md §6 fingerprint.
     @discardableResult
     public func stream(
         rejectNonFinite: Bool = false,
@@ -42,7 +42,7 @@ extension Checkpoint {
         return hasher.digest()
     }
 
-    /// The SPEC §6 fingerprint (one read of every tensor).
+    /// The docs/spec.md §6 fingerprint (one read of every tensor).
     public func fingerprint() throws -> String {
         try stream()
     }
@@ -83,7 +83,7 @@ public final class FingerprintTask: Sendable {
         group.wait()
     }
 
-    /// Blocks until every tensor is hashed; returns the SPEC §6 fingerprint.
+    /// Blocks until every tensor is hashed; returns the docs/spec.md §6 fingerprint.
     public func wait() -> String {
         hasher.unthrottle()
         group.wait()
