@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "Daemon", targets: ["Daemon"]),
         .library(name: "Model", targets: ["Model"]),
         .library(name: "SystemCalls", targets: ["SystemCalls"]),
+        .library(name: "Calibration", targets: ["Calibration"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -32,8 +33,15 @@ let package = Package(
         ),
         .systemLibrary(name: "CSystemd", providers: [.apt(["libsystemd-dev"])]),
         .target(name: "Linalg", dependencies: ["COpenBLAS"]),
-        .target(name: "Model", dependencies: ["SafeTensors", "Linalg", "Retention", .product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "History", dependencies: ["SystemCalls", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Model", dependencies: ["SafeTensors", "Linalg"]),
+        .target(
+            name: "Calibration",
+            dependencies: ["Model", "Retention", "Linalg", "SafeTensors"]
+        ),
+        .target(
+            name: "History",
+            dependencies: ["SystemCalls", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")]
+        ),
         .target(name: "Journal", dependencies: ["CSystemd", "SystemCalls", .product(name: "Logging", package: "swift-log")]),
         .target(
             name: "Daemon",
@@ -60,9 +68,11 @@ let package = Package(
                 "Journal",
                 "Daemon",
                 "Model",
+                "Calibration",
                 "SystemCalls",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(
@@ -100,16 +110,16 @@ let package = Package(
             name: "RetentionTests",
             dependencies: ["Retention", "Linalg", "SafeTensors", "TestSupport"]
         ),
-        .testTarget(name: "ModelTests", dependencies: ["Model", "Retention", "Linalg", "SafeTensors", "TestSupport"]),
-        .testTarget(name: "HistoryTests", dependencies: ["History", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "ModelTests", dependencies: ["Model", "SafeTensors", "TestSupport"]),
+        .testTarget(name: "CalibrationTests", dependencies: ["Calibration", "Model", "Retention", "Linalg", "TestSupport"]),
+        .testTarget(name: "HistoryTests", dependencies: ["History", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "JournalTests", dependencies: ["Journal", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(
             name: "DaemonTests",
             dependencies: [
-                "Daemon", "History", "Journal", "SafeTensors", "TestSupport",
+                "Daemon", "History", "Journal", "Retention", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "InMemoryLogging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(

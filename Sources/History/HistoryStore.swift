@@ -1,12 +1,16 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import SystemCalls
 
 /// The checkpoint history in SQLite: what the daemon did with every checkpoint.
 ///
 /// WAL mode with `synchronous=NORMAL`, so the CLI reads while the daemon writes and a
-/// power cut loses at most the last outcomes, never the file. The schema is versioned by
-/// named migrations (``HistoryMigrations``).
+/// power cut loses at most the last outcomes, never the file. The WAL is persistent
+/// (GRDB's "Sharing a Database"): its `-wal` and `-shm` files outlive the daemon's
+/// connections, so a read-only `retaind history` works after the daemon stopped, even
+/// where the reader may not create files beside the database. The schema is versioned
+/// by named migrations (``HistoryMigrations``).
 public final class HistoryStore: Sendable {
     /// The database file.
     public let path: String
@@ -23,6 +27,11 @@ public final class HistoryStore: Sendable {
             configuration.busyMode = .timeout(10)
             configuration.prepareDatabase { db in
                 try db.execute(sql: "PRAGMA synchronous = NORMAL")
+                guard !db.configuration.readonly else { return }
+                try Self.persistWAL(db)
+                // A persistent WAL is not deleted on close: keep it at the auto-checkpoint
+                // size (1000 pages) once a checkpoint has emptied it.
+                try db.execute(sql: "PRAGMA journal_size_limit = \(Self.walSizeLimit)")
             }
             pool = try DatabasePool(path: path, configuration: configuration)
             try HistoryMigrations.migrator.migrate(pool)
@@ -40,10 +49,18 @@ public final class HistoryStore: Sendable {
             configuration.readonly = true
             configuration.busyMode = .timeout(10)
             pool = try DatabasePool(path: path, configuration: configuration)
-            let applied = try pool.read { try HistoryMigrations.migrator.appliedIdentifiers($0) }
-            let known = Set(HistoryMigrations.migrator.migrations)
-            if let unknown = applied.subtracting(known).first {
-                throw HistoryError(path: path, reason: .sqlite("written by a newer retaind (migration “\(unknown)”); upgrade this one"))
+            let migrator = HistoryMigrations.migrator
+            try pool.read { db in
+                if try migrator.hasBeenSuperseded(db) {
+                    let unknown = try migrator.appliedIdentifiers(db).subtracting(migrator.migrations).sorted().first ?? "?"
+                    throw HistoryError(path: path, reason: .sqlite("written by a newer retaind (migration “\(unknown)”); upgrade this one"))
+                }
+                guard try migrator.hasCompletedMigrations(db) else {
+                    let completed = try migrator.completedMigrations(db)
+                    let missing = migrator.migrations.first { !completed.contains($0) } ?? "?"
+                    throw HistoryError(path: path, reason: .sqlite(
+                        "written by an older retaind (migration “\(missing)” not applied); run this version's `retaind run` once to upgrade it"))
+                }
             }
         } catch let error as HistoryError {
             throw error
@@ -194,6 +211,17 @@ public final class HistoryStore: Sendable {
 
     func write<T>(_ body: (Database) throws -> T) throws(HistoryError) -> T {
         do { return try pool.write(body) } catch { throw HistoryError(path: path, reason: .sqlite(Self.message(error))) }
+    }
+
+    /// Bytes a checkpoint leaves the persistent WAL at (`PRAGMA journal_size_limit`).
+    static let walSizeLimit = 4 << 20
+
+    /// `SQLITE_FCNTL_PERSIST_WAL` on the connection: its `-wal` and `-shm` files stay
+    /// when it closes, so read-only connections can open the database later.
+    private static func persistWAL(_ db: Database) throws {
+        var flag: CInt = 1
+        let code = withUnsafeMutablePointer(to: &flag) { sqlite3_file_control(db.sqliteConnection, nil, SQLITE_FCNTL_PERSIST_WAL, $0) }
+        guard code == SQLITE_OK else { throw DatabaseError(resultCode: ResultCode(rawValue: code)) }
     }
 
     private static func message(_ error: any Error) -> String {

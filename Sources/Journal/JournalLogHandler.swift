@@ -18,12 +18,11 @@ public struct JournalLogHandler: LogHandler {
     public var logLevel: Logger.Level = .info
     public var metadataProvider: Logger.MetadataProvider?
 
-    private let label: String
     private let identifier: String
 
-    /// A handler for `label`, writing `SYSLOG_IDENTIFIER=identifier`.
+    /// A handler writing `SYSLOG_IDENTIFIER=identifier`. `label` is the logger's, as
+    /// `LoggingSystem.bootstrap` passes it; entries are told apart by their metadata.
     public init(label: String, identifier: String = "retaind", metadataProvider: Logger.MetadataProvider? = nil) {
-        self.label = label
         self.identifier = identifier
         self.metadataProvider = metadataProvider
     }

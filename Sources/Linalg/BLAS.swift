@@ -57,6 +57,28 @@ public enum BLAS {
                b.base, Int32(b.rowStride), beta, c.base, Int32(c.rowStride))
     }
 
+    /// `c ← alpha · op(a) · op(b) + beta · c` over matrices or views, each opened for the
+    /// call: `BLAS.gemm(x, .none, w, .transpose, into: &y)`.
+    @inlinable
+    public static func gemm<T: BLASScalar, A: MatrixOperand<T>, B: MatrixOperand<T>, C: MatrixDestination<T>>(
+        _ a: A, _ transA: Transpose = .none, _ b: B, _ transB: Transpose = .none,
+        into c: inout C, alpha: T = 1, beta: T = 0
+    ) {
+        a.withView { av in b.withView { bv in c.withMutableView { gemm(av, transA, bv, transB, into: $0, alpha: alpha, beta: beta) } } }
+    }
+
+    /// `alpha · op(a) · op(b)` as a new matrix.
+    @inlinable
+    public static func product<T: BLASScalar, A: MatrixOperand<T>, B: MatrixOperand<T>>(
+        _ a: A, _ transA: Transpose = .none, _ b: B, _ transB: Transpose = .none, alpha: T = 1
+    ) -> Matrix<T> {
+        let rows = a.withView { transA == .none ? $0.rows : $0.cols }
+        let cols = b.withView { transB == .none ? $0.cols : $0.rows }
+        var out = Matrix<T>(rows: rows, cols: cols)
+        gemm(a, transA, b, transB, into: &out, alpha: alpha)
+        return out
+    }
+
     /// `c ← alpha · aᵀa + beta · c` on the upper triangle of the symmetric `c` (`a` is n×d, `c` d×d).
     public static func syrkTransposed<T: BLASScalar>(_ a: MatrixView<T>, into c: MutableMatrixView<T>, alpha: T = 1, beta: T = 1) {
         precondition(c.rows == a.cols && c.cols == a.cols)

@@ -38,7 +38,9 @@ public struct Matrix<Scalar: BinaryFloatingPoint & Sendable>: Sendable {
     /// The transpose, as a new matrix.
     public var transposed: Matrix {
         var t = Matrix(rows: cols, cols: rows)
-        for i in 0..<rows { for j in 0..<cols { t.storage[j * rows + i] = storage[i * cols + j] } }
+        storage.withUnsafeBufferPointer { s in
+            t.storage.withUnsafeMutableBufferPointer { transposeCopy(s, rows: rows, cols: cols, into: $0) }
+        }
         return t
     }
 
@@ -91,4 +93,40 @@ public struct MutableMatrixView<Scalar> {
     }
 
     public var readOnly: MatrixView<Scalar> { MatrixView(UnsafePointer(base), rows: rows, cols: cols, rowStride: rowStride) }
+}
+
+/// Row-major storage BLAS can read: an owned ``Matrix`` or a view of someone else's memory.
+public protocol MatrixOperand<Scalar> {
+    associatedtype Scalar
+    /// A read-only view, valid inside `body`.
+    func withView<R>(_ body: (MatrixView<Scalar>) throws -> R) rethrows -> R
+}
+
+/// Row-major storage BLAS can write: an owned ``Matrix`` or a mutable view.
+public protocol MatrixDestination<Scalar> {
+    associatedtype Scalar
+    /// A mutable view, valid inside `body`.
+    mutating func withMutableView<R>(_ body: (MutableMatrixView<Scalar>) throws -> R) rethrows -> R
+}
+
+extension Matrix: MatrixOperand, MatrixDestination {}
+
+extension MatrixView: MatrixOperand {
+    public func withView<R>(_ body: (MatrixView<Scalar>) throws -> R) rethrows -> R { try body(self) }
+}
+
+extension MutableMatrixView: MatrixOperand, MatrixDestination {
+    public func withView<R>(_ body: (MatrixView<Scalar>) throws -> R) rethrows -> R { try body(readOnly) }
+    public func withMutableView<R>(_ body: (MutableMatrixView<Scalar>) throws -> R) rethrows -> R { try body(self) }
+}
+
+/// Copies the row-major `rows × cols` matrix `source` into `target` transposed
+/// (`cols × rows`), converting each element: how an `[in, out]` weight becomes the
+/// logical `[out, in]` one and back.
+@inlinable
+public func transposeCopy<Source: BinaryFloatingPoint, Target: BinaryFloatingPoint>(
+    _ source: UnsafeBufferPointer<Source>, rows: Int, cols: Int, into target: UnsafeMutableBufferPointer<Target>
+) {
+    precondition(source.count == rows * cols && target.count == rows * cols, "transpose of \(rows)×\(cols) needs that many elements")
+    for i in 0..<rows { for j in 0..<cols { target[j * rows + i] = Target(source[i * cols + j]) } }
 }

@@ -81,7 +81,7 @@ final class LayerWorkspace {
         if let bias {
             for r in 0..<x.rows { for j in 0..<w.rows { out.storage[r * w.rows + j] = bias[j] } }
         }
-        x.withView { xv in w.withView { wv in out.withMutableView { BLAS.gemm(xv, .none, wv, .transpose, into: $0, beta: bias == nil ? 0 : 1) } } }
+        BLAS.gemm(x, .none, w, .transpose, into: &out, beta: bias == nil ? 0 : 1)
         return out
     }
 

@@ -11,13 +11,14 @@ public final class LlamaModel {
     public let config: LlamaConfig
     public let path: String
     private let weights: LlamaWeights
+    /// The checkpoint at ``path`` (for an adapter, the adapter; its base is in `weights`).
+    private let checkpoint: Checkpoint
 
     /// Opens the model in `directory`: a full or sharded checkpoint with `config.json`,
     /// or a PEFT LoRA adapter applied to `base` (its `W0 + s·B·A` formed layer by layer,
     /// never written out).
     public init(directory: String, base: String? = nil) throws(ModelError) {
         path = directory
-        let checkpoint: Checkpoint
         do { checkpoint = try Checkpoint.open(directory) } catch { throw ModelError(path: directory, .invalidCheckpoint, "\(error)") }
         if let adapter = checkpoint.adapter {
             guard let base else {
@@ -76,11 +77,11 @@ public final class LlamaModel {
         }
     }
 
-    /// The SPEC §6 fingerprint of the weights (one read of every tensor).
+    /// The docs/spec.md §6 fingerprint of the checkpoint at ``path`` (one streaming read of
+    /// every tensor).
     public func fingerprint() throws(ModelError) -> String {
         do {
-            guard weights.adapter == nil else { return try Checkpoint.open(path).stream { _, _, _ in } }
-            return try weights.checkpoint.stream { _, _, _ in }
+            return try checkpoint.fingerprint()
         } catch {
             throw ModelError(path: path, .invalidCheckpoint, "\(error)")
         }
@@ -101,8 +102,6 @@ public final class LlamaModel {
 
     /// `hidden · headᵀ`.
     public static func logits(_ hidden: Matrix<Float>, head: Matrix<Float>) -> Matrix<Float> {
-        var out = Matrix<Float>(rows: hidden.rows, cols: head.rows)
-        hidden.withView { h in head.withView { w in out.withMutableView { BLAS.gemm(h, .none, w, .transpose, into: $0) } } }
-        return out
+        BLAS.product(hidden, .none, head, .transpose)
     }
 }

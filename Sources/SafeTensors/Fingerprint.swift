@@ -1,6 +1,6 @@
 import Crypto
 
-/// The SPEC §6 checkpoint fingerprint, fed one tensor at a time.
+/// The docs/spec.md §6 checkpoint fingerprint, fed one tensor at a time.
 ///
 /// Per tensor, in byte-wise order of the UTF-8 names: name, 0x00, dtype, 0x00, shape
 /// joined by `,`, 0x00, raw data. The same weights give the same fingerprint under any
@@ -28,7 +28,19 @@ public struct Fingerprinter {
 
     /// The lowercase hex digest.
     public func finalize() -> String {
-        hasher.finalize().map { byte in
+        Self.hex(hasher.finalize())
+    }
+
+    /// sha256 of `bytes` as lowercase hex, the spelling of every fingerprint retaind
+    /// writes (a profile's `proxy_fingerprint` is this of the proxy file).
+    public static func sha256(_ bytes: UnsafeRawBufferPointer) -> String {
+        var hasher = SHA256()
+        hasher.update(bufferPointer: bytes)
+        return hex(hasher.finalize())
+    }
+
+    static func hex(_ digest: some Sequence<UInt8>) -> String {
+        digest.map { byte in
             let hex = String(byte, radix: 16)
             return byte < 16 ? "0" + hex : hex
         }.joined()

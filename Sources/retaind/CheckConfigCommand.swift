@@ -20,13 +20,7 @@ struct CheckConfigCommand: ParsableCommand {
 
     func run() throws {
         let path = file ?? Configuration.defaultPath
-        let configuration: Configuration
-        do {
-            configuration = try Configuration.load(path: path)
-        } catch {
-            Output.error("error: \(error)")
-            throw ExitCode(1)
-        }
+        let configuration = try Configuration.load(path: path)
         var problems: [String] = []
         var warnings: [ConfigurationWarning] = []
         for watch in configuration.watches {

@@ -4,7 +4,7 @@ import Linalg
 import Retention
 import SafeTensors
 
-/// `retaind drift`: one-off SPEC §3 drift of a candidate against its base.
+/// `retaind drift`: one-off docs/spec.md §3 drift of a candidate against its base.
 struct DriftCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "drift",
@@ -50,16 +50,10 @@ struct DriftCommand: ParsableCommand {
     func run() throws {
         if let warning = BLAS.slowKernelWarning { Output.error("warning: \(warning)") }
         BLAS.reserveCoreForStreaming()
-        let report: DriftReport
-        do {
-            let retain = try RetainProfile.read(profile)
-            let baseCheckpoint = try Checkpoint.open(base)
-            let candidateCheckpoint = try Checkpoint.open(candidate)
-            report = try Drift.measure(candidate: candidateCheckpoint, base: baseCheckpoint, profile: retain).report
-        } catch {
-            Output.error("error: \(error)")
-            throw ExitCode(1)
-        }
+        let retain = try RetainProfile.read(profile)
+        let baseCheckpoint = try Checkpoint.open(base)
+        let candidateCheckpoint = try Checkpoint.open(candidate)
+        let report = try Drift.measure(candidate: candidateCheckpoint, base: baseCheckpoint, profile: retain).report
         if json {
             try Output.printJSON(JSONReport(path: candidate, base: base, report: report))
         } else {

@@ -37,17 +37,11 @@ struct EvalCommand: ParsableCommand {
     }
 
     func run() throws {
-        let result: Evaluation.Result
-        do {
-            let modelToEvaluate = try LlamaModel(directory: model, base: base)
-            let reference = try base.map { path throws(ModelError) in try LlamaModel(directory: path) }
-            let tokenizerDirectory = FileManager.default.fileExists(atPath: model + "/tokenizer.json") ? model : (base ?? model)
-            let sequences = try EvalData.load(data, sequenceLength: seqLen, tokenize: BPETokenizer.lazyEncoder(directory: tokenizerDirectory))
-            result = try Evaluation.run(model: modelToEvaluate, base: reference, sequences: sequences)
-        } catch {
-            Output.error("error: \(error)")
-            throw ExitCode(1)
-        }
+        let modelToEvaluate = try LlamaModel(directory: model, base: base)
+        let reference = try base.map { path throws(ModelError) in try LlamaModel(directory: path) }
+        let tokenizerDirectory = FileManager.default.fileExists(atPath: model + "/tokenizer.json") ? model : (base ?? model)
+        let sequences = try EvalData.load(data, sequenceLength: seqLen, tokenize: BPETokenizer.lazyEncoder(directory: tokenizerDirectory))
+        let result = try Evaluation.run(model: modelToEvaluate, base: reference, sequences: sequences)
         if json {
             try Output.printJSON(result)
             return

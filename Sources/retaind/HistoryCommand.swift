@@ -39,13 +39,7 @@ struct HistoryCommand: ParsableCommand {
 
     func run() throws {
         let history = try state.openHistory()
-        let rows: [CheckpointRecord]
-        do {
-            rows = try history.records(.init(watch: watch, status: status, since: since.flatMap { SinceParser.date($0) }, limit: limit))
-        } catch {
-            Output.error("error: \(error)")
-            throw ExitCode(1)
-        }
+        let rows = try history.records(.init(watch: watch, status: status, since: since.flatMap { SinceParser.date($0) }, limit: limit))
         if json {
             try Output.printJSON(rows)
             return

@@ -1,6 +1,16 @@
 import Foundation
 import SystemCalls
 
+/// A refusal with nothing behind it but its message: `retaind` prints `error: <message>`
+/// and exits 1.
+struct Failure: Error, CustomStringConvertible {
+    let description: String
+
+    init(_ description: String) {
+        self.description = description
+    }
+}
+
 /// Output helpers shared by the subcommands.
 enum Output {
     /// The encoder every `--json` output uses: ISO 8601 dates, non-finite numbers as strings.

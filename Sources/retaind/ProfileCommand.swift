@@ -1,4 +1,5 @@
 import ArgumentParser
+import Calibration
 import Foundation
 import Model
 import Retention
@@ -56,18 +57,12 @@ struct ProfileCommand: ParsableCommand {
         }
 
         func run() throws {
-            let profile: RetainProfile
-            do {
-                let model = try LlamaModel(directory: base)
-                let windows = try ProfileCapture.readProxy(proxy, seqLen: seqLen, maxTokens: maxTokens,
-                                                           tokenize: BPETokenizer.lazyEncoder(directory: base))
-                profile = try ProfileCapture.build(model: model, proxy: windows,
+            let model = try LlamaModel(directory: base)
+            let windows = try ProfileCapture.readProxy(proxy, seqLen: seqLen, maxTokens: maxTokens,
+                                                       tokenize: BPETokenizer.lazyEncoder(directory: base))
+            let profile = try ProfileCapture.build(model: model, proxy: windows,
                                                    policy: RankPolicy(energy: energy, minRank: minRank, maxRank: maxRank))
-                try profile.write(to: out)
-            } catch {
-                Output.error("error: \(error)")
-                throw ExitCode(1)
-            }
+            try profile.write(to: out)
             Output.error("\(out): \(profile.sites.count) sites, \(profile.modules.count) modules, \(profile.tokens) tokens")
             for name in profile.sites.keys.sorted() {
                 let site = profile.sites[name]!
@@ -110,11 +105,7 @@ struct ProfileCommand: ParsableCommand {
         }
 
         func run() throws {
-            let profile: RetainProfile
-            do { profile = try RetainProfile.read(path) } catch {
-                Output.error("error: \(error)")
-                throw ExitCode(1)
-            }
+            let profile = try RetainProfile.read(path)
             let sites = profile.sites.keys.sorted().map { name -> Site in
                 let s = profile.sites[name]!
                 return Site(site: name, k: s.rank, d: s.dimension, energy_kept: s.energyKept, trace: s.trace, tail: Double(s.tail),

@@ -28,8 +28,8 @@ struct RestoreCommand: ParsableCommand {
     @Option(help: "A forget profile: keeps the forgetting carrier.")
     var forgetProfile: String?
 
-    @Option(help: "Strength of the retain penalty.")
-    var alpha: Double = 10
+    @Option(help: "Strength of the retain penalty (default 10).")
+    var alpha: Double?
 
     @Option(help: "Instead of --alpha: the smallest α whose drift_after is at most this.")
     var targetDrift: Double?
@@ -47,7 +47,10 @@ struct RestoreCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        guard alpha > 0, alpha.isFinite else { throw ValidationError("--alpha must be a positive number") }
+        if let alpha, !(alpha > 0 && alpha.isFinite) { throw ValidationError("--alpha must be a positive number") }
+        if alpha != nil && targetDrift != nil {
+            throw ValidationError("--alpha and --target-drift exclude each other: give a fixed α or a target to search it for")
+        }
         guard gamma >= 0, gamma.isFinite else { throw ValidationError("--gamma must be zero or positive") }
         if let targetDrift, !(targetDrift >= 0 && targetDrift.isFinite) { throw ValidationError("--target-drift must be zero or positive") }
     }
@@ -58,17 +61,12 @@ struct RestoreCommand: ParsableCommand {
         // A file size limit (ulimit -f) must be a clean write error, not a signal that
         // kills the process mid-output.
         signal(SIGXFSZ, SIG_IGN)
-        let report: RestoreReport
-        do {
-            let retain = try RetainProfile.read(profile)
-            let forget = try forgetProfile.map { path throws(ProfileError) in try RetainProfile.read(path) }
-            report = try Restore.run(candidate: Checkpoint.open(candidate), base: Checkpoint.open(base), retain: retain, forget: forget,
-                                     options: RestoreOptions(alpha: alpha, targetDrift: targetDrift, gamma: gamma, outputDType: outputDtype),
-                                     destination: out, version: Retaind.version)
-        } catch {
-            Output.error("error: \(error)")
-            throw ExitCode(1)
-        }
+        let retain = try RetainProfile.read(profile)
+        let forget = try forgetProfile.map { path throws(ProfileError) in try RetainProfile.read(path) }
+        var options = RestoreOptions(targetDrift: targetDrift, gamma: gamma, outputDType: outputDtype)
+        if let alpha { options.alpha = alpha }
+        let report = try Restore.run(candidate: Checkpoint.open(candidate), base: Checkpoint.open(base), retain: retain, forget: forget,
+                                     options: options, destination: out, version: Retaind.version)
         if json {
             try Output.printJSON(report)
             return

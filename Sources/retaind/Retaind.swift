@@ -17,4 +17,8 @@ struct Retaind: AsyncParsableCommand {
         subcommands: [RunCommand.self, HistoryCommand.self, ShowCommand.self, CheckConfigCommand.self, DriftCommand.self,
                       RestoreCommand.self, ProfileCommand.self, EvalCommand.self, InspectCommand.self]
     )
+
+    /// A subcommand throws what refused its input; ArgumentParser prints it as
+    /// `error: <reason>` on stderr and exits 1 (64 for bad usage).
+    static var _errorPrefix: String { "error: " }
 }

@@ -40,7 +40,7 @@ struct RunCommand: AsyncParsableCommand {
         do {
             try await group.run()
         } catch {
-            let cause = (error as? ServiceGroupError).map { _ in "\(error)" } ?? "\(error)"
+            let cause = "\(error)"
             logger.critical("retaind cannot run: \(cause)", metadata: ["message_id": "\(MessageID.daemonError.rawValue)",
                                                                          "retaind.error": "\(cause)"])
             Output.error("error: \(cause)")

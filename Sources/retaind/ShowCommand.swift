@@ -23,17 +23,9 @@ struct ShowCommand: ParsableCommand {
 
     func run() throws {
         let history = try state.openHistory()
-        let found: (CheckpointRecord, [ModuleRecord])?
-        do {
-            let absolute = key.hasPrefix("/") ? key : FileManager.default.currentDirectoryPath + "/" + key
-            found = try history.outcome(matching: key) ?? history.outcome(matching: (absolute as NSString).standardizingPath)
-        } catch {
-            Output.error("error: \(error)")
-            throw ExitCode(1)
-        }
-        guard let (record, modules) = found else {
-            Output.error("error: no outcome for \(key) in \(history.path)")
-            throw ExitCode(1)
+        let absolute = key.hasPrefix("/") ? key : FileManager.default.currentDirectoryPath + "/" + key
+        guard let (record, modules) = try history.outcome(matching: key) ?? history.outcome(matching: (absolute as NSString).standardizingPath) else {
+            throw Failure("no outcome for \(key) in \(history.path)")
         }
         let trials = (try? history.trials(of: record.id!)) ?? []
         if json {
@@ -60,8 +52,7 @@ struct ShowCommand: ParsableCommand {
             print("alpha/gamma  \(f(record.alpha)) / \(f(record.gamma))   dtype \(record.outputDType ?? "-")")
         }
         if let error = record.error { print("error        \(error)") }
-        if let before = record.retainPPLBefore ?? record.retainPPLBase {
-            _ = before
+        if record.retainPPLBefore != nil || record.retainPPLBase != nil {
             print("retain ppl   base \(f(record.retainPPLBase))   before \(f(record.retainPPLBefore))   after \(f(record.retainPPLAfter))")
         }
         if record.forgetPPLBefore != nil || record.forgetPPLAfter != nil {

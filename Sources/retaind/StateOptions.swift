@@ -8,14 +8,8 @@ struct StateOptions: ParsableArguments {
     @Option(help: "The daemon's configuration file (default $RETAIND_CONFIG or /etc/retaind/retaind.toml).")
     var config: String = Configuration.defaultPath
 
-    /// Opens the history read-only, or exits 1 with the reason.
+    /// Opens the history read-only; throws the reason (the command exits 1 with it).
     func openHistory() throws -> HistoryStore {
-        do {
-            let configuration = try Configuration.load(path: config)
-            return try HistoryStore(readingFrom: configuration.store.database)
-        } catch {
-            Output.error("error: \(error)")
-            throw ExitCode(1)
-        }
+        try HistoryStore(readingFrom: Configuration.load(path: config).store.database)
     }
 }

@@ -111,6 +111,57 @@ struct HistoryStoreTests {
         #expect(try store.records(.init(limit: 1)).map(\.path) == ["/runs/3"])
     }
 
+    @Test func closedByTheDaemon_thenReadOnlyInADirectoryNobodyMayWrite_works() throws {
+        do {
+            let store = try HistoryStore(path: path)
+            try finish(store, try claim(store, "/runs/a"), .passed, fingerprint: "f1")
+        }
+        // The daemon's connections are closed; its WAL files stay for readers.
+        for suffix in ["-wal", "-shm"] { #expect(FileManager.default.fileExists(atPath: path + suffix), "\(suffix) was deleted") }
+        let state = (path as NSString).deletingLastPathComponent
+        for dir in [directory, state] { try FileManager.default.setAttributes([.posixPermissions: 0o555], ofItemAtPath: dir) }
+        defer { for dir in [directory, state] { try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dir) } }
+
+        // Root may write anywhere: as root, read first as nobody, with SQLite's own
+        // read-only open (the system's python3: nobody cannot reach a pyenv in /root).
+        let python = "/usr/bin/python3"
+        if getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"), FileManager.default.isExecutableFile(atPath: python) {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+            process.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", python, "-c",
+                                 "import sqlite3, sys; print(sqlite3.connect('file:' + sys.argv[1] + '?mode=ro', uri=True).execute('SELECT path FROM checkpoint').fetchall())",
+                                 path]
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = output
+            try process.run()
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0, "\(text)")
+            #expect(text.contains("/runs/a"), "\(text)")
+        }
+
+        let reader = try HistoryStore(readingFrom: path)
+        #expect(try reader.records().map(\.path) == ["/runs/a"])
+    }
+
+    @Test func readOnlyOpen_ofANewerOrOlderSchema_isRefusedWithWhatToDo() throws {
+        do { _ = try HistoryStore(path: path) }
+        let queue = try DatabaseQueue(path: path)
+        try queue.write { try $0.execute(sql: "INSERT INTO grdb_migrations VALUES ('v99: from the future')") }
+        #expect {
+            _ = try HistoryStore(readingFrom: path)
+        } throws: { error in
+            (error as? HistoryError)?.description.contains("written by a newer retaind (migration “v99: from the future”)") == true
+        }
+        try queue.write { try $0.execute(sql: "DELETE FROM grdb_migrations WHERE identifier IN ('v99: from the future', 'v3: tuning trials')") }
+        #expect {
+            _ = try HistoryStore(readingFrom: path)
+        } throws: { error in
+            (error as? HistoryError)?.description.contains("older retaind (migration “v3: tuning trials” not applied)") == true
+        }
+    }
+
     @Test func readOnlyOpen_ofAMissingDatabase_saysWhatToDo() {
         #expect {
             _ = try HistoryStore(readingFrom: directory + "/nothing.sqlite")

@@ -27,6 +27,14 @@ import Testing
         #expect(again.stderr.contains("already exists"))
     }
 
+    @Test func alphaAndTargetDrift_excludeEachOther() throws {
+        let out = NSTemporaryDirectory() + "/retaind-restore-" + UUID().uuidString
+        let both = try RetaindProcess.run(Self.arguments(out: out) + ["--target-drift", "0.001"])
+        #expect(both.status == 64, "\(both.stderr)")
+        #expect(both.stderr.contains("--alpha and --target-drift exclude each other"), "\(both.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out))
+    }
+
     @Test func sigkillAtAnyPoint_leavesNoDestination() throws {
         let parent = NSTemporaryDirectory() + "/retaind-kill-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)

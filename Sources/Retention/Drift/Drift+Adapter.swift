@@ -84,33 +84,25 @@ struct LoRAFactors {
 
     /// `‖ΔW‖² = s² Σᵢⱼ (BᵀB)ᵢⱼ (AAᵀ)ᵢⱼ`.
     var squaredNorm: Double {
-        let r = a.rows
-        var btb = Matrix<Double>(rows: r, cols: r), aat = Matrix<Double>(rows: r, cols: r)
         let a64 = Matrix<Double>(rows: a.rows, cols: a.cols, storage: a.storage.map(Double.init))
         let b64 = Matrix<Double>(rows: b.rows, cols: b.cols, storage: b.storage.map(Double.init))
-        b64.withView { bv in btb.withMutableView { BLAS.gemm(bv, .transpose, bv, .none, into: $0) } }
-        a64.withView { av in aat.withMutableView { BLAS.gemm(av, .none, av, .transpose, into: $0) } }
+        let btb = BLAS.product(b64, .transpose, b64, .none), aat = BLAS.product(a64, .none, a64, .transpose)  // r × r
         let inner = zip(btb.storage, aat.storage).reduce(0.0) { $0 + $1.0 * $1.1 }
         return Double(scale) * Double(scale) * inner
     }
 
     /// `‖(ΔW) fᵢ‖²` per factor, via `ΔFᵀ = s·B(AFᵀ)`.
     func factorEnergies(_ site: SiteProfile) -> [Double] {
-        let (r, k, m) = (a.rows, site.rank, b.rows)
-        var af = Matrix<Float>(rows: r, cols: k)
-        a.withView { av in site.factors.withView { fv in af.withMutableView { BLAS.gemm(av, .none, fv, .transpose, into: $0) } } }
-        var p = Matrix<Float>(rows: m, cols: k)
-        b.withView { bv in af.withView { afv in p.withMutableView { BLAS.gemm(bv, .none, afv, .none, into: $0, alpha: scale) } } }
-        return ModuleProducts.columnEnergies(p.storage, rows: m, cols: k)
+        let af = BLAS.product(a, .none, site.factors, .transpose)  // r × k
+        let p = BLAS.product(b, .none, af, .none, alpha: scale)     // m × k
+        return ModuleProducts.columnEnergies(p.storage, rows: p.rows, cols: p.cols)
     }
 
     /// `‖ΔW μ‖ = ‖s·B(Aμ)‖`.
     func meanOutputNorm(_ site: SiteProfile) -> Double {
         let mean = Matrix<Float>(rows: site.dimension, cols: 1, storage: site.mean)
-        var am = Matrix<Float>(rows: a.rows, cols: 1)
-        a.withView { av in mean.withView { mv in am.withMutableView { BLAS.gemm(av, .none, mv, .none, into: $0) } } }
-        var y = Matrix<Float>(rows: b.rows, cols: 1)
-        b.withView { bv in am.withView { amv in y.withMutableView { BLAS.gemm(bv, .none, amv, .none, into: $0, alpha: scale) } } }
+        let am = BLAS.product(a, .none, mean, .none)
+        let y = BLAS.product(b, .none, am, .none, alpha: scale)
         return y.storage.withUnsafeBufferPointer { Reductions.sumOfSquares($0) }.squareRoot()
     }
 }

@@ -6,7 +6,7 @@ import Darwin
 import Linalg
 import SafeTensors
 
-/// SPEC §3: the retention activation bias of a candidate against its base.
+/// docs/spec.md §3: the retention activation bias of a candidate against its base.
 public enum Drift {
     /// A drift measurement and the base reference it used (to reuse for the next candidate).
     public struct Measurement: Sendable {
@@ -63,9 +63,7 @@ public enum Drift {
             modules[tensor.name] = try workspace.measure(candidate: nil, base: base.location(of: tensor.name)!, geometry: geometry,
                                                          site: site, needsReference: true).reference
         }
-        guard fingerprint == profile.baseFingerprint else {
-            throw DriftError(checkpoint: base.path, reason: .profileForAnotherBase(profile: profile.baseFingerprint, base: fingerprint))
-        }
+        try profile.requireCaptured(onBase: fingerprint, base: base.path)
         return BaseReference(fingerprint: fingerprint, modules: modules)
     }
 
@@ -135,9 +133,7 @@ public enum Drift {
             baseFingerprint = reference.fingerprint
         } else {
             baseFingerprint = baseFingerprintTask!.wait()
-            guard baseFingerprint == profile.baseFingerprint else {
-                throw DriftError(checkpoint: base.path, reason: .profileForAnotherBase(profile: profile.baseFingerprint, base: baseFingerprint))
-            }
+            try profile.requireCaptured(onBase: baseFingerprint, base: base.path)
         }
         let report = DriftReport(fingerprint: fingerprint, baseFingerprint: baseFingerprint, modules: modules,
                                  unprofiled: unprofiled, warnings: dtypeWarnings(dtypeMismatches))
@@ -167,7 +163,7 @@ public enum Drift {
         }
     }
 
-    /// SPEC §3 figures of one module from `‖Δ fᵢ‖²`, `‖Δ‖²` and `‖Δ μ‖`.
+    /// docs/spec.md §3 figures of one module from `‖Δ fᵢ‖²`, `‖Δ‖²` and `‖Δ μ‖`.
     static func moduleDrift(_ name: String, _ site: SiteProfile, energies: [Double], deltaSquaredNorm: Double,
                             deltaMeanNorm: Double, _ reference: ModuleReference, _ checkpoint: String) throws -> ModuleDrift {
         let energy = energies.reduce(0, +)
@@ -186,5 +182,16 @@ public enum Drift {
         let beta = reference.meanOutputNorm > 0 ? deltaMeanNorm / reference.meanOutputNorm : (deltaMeanNorm == 0 ? 0 : .infinity)
         return ModuleDrift(name: name, site: site.name, rho: rho, beta: beta, energy: energy,
                            referenceEnergy: reference.energy, energyUpper: upper)
+    }
+}
+
+extension RetainProfile {
+    /// Throws ``DriftError/Reason/profileForAnotherBase(profile:base:)``, naming `base`,
+    /// unless the profile was captured on the base whose fingerprint is `baseFingerprint`:
+    /// statistics of another base's activations would make every figure meaningless.
+    public func requireCaptured(onBase baseFingerprint: String, base: String) throws(DriftError) {
+        guard self.baseFingerprint == baseFingerprint else {
+            throw DriftError(checkpoint: base, reason: .profileForAnotherBase(profile: self.baseFingerprint, base: baseFingerprint))
+        }
     }
 }

@@ -1,6 +1,6 @@
 import Linalg
 
-/// How many factors a site keeps (SPEC §2).
+/// How many factors a site keeps (docs/spec.md §2).
 public struct RankPolicy: Sendable {
     /// Share of `tr(C)` the kept eigenvalues must reach.
     public var energy: Double = 0.999
@@ -120,8 +120,7 @@ struct SiteAccumulator: Sendable {
         } else {
             // C = XᵀX/n shares its non-zero eigenvalues with G = XXᵀ/n; u = Xᵀv/√(nλ).
             let x = Matrix<Double>(rows: count, cols: d, storage: rows)
-            var g = Matrix<Double>(rows: count, cols: count)
-            x.withView { xv in g.withMutableView { BLAS.gemm(xv, .none, xv, .transpose, into: $0, alpha: 1 / n) } }
+            let g = BLAS.product(x, .none, x, .transpose, alpha: 1 / n)
             let eigen = try LAPACK.symmetricEigen(g)
             values = eigen.values
             directions = Matrix(rows: count, cols: d)

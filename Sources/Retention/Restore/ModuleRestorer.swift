@@ -2,7 +2,7 @@ import Linalg
 import SafeTensors
 
 /// Restores one full-weight module: `Δ` formed in F32, corrected, added to `W0`, rounded
-/// to the output dtype, and measured again on what the rounding left (SPEC §4: figures
+/// to the output dtype, and measured again on what the rounding left (docs/spec.md §4: figures
 /// are those of the written weights).
 final class ModuleRestorer {
     /// Energies of one module, before and after.
@@ -99,9 +99,11 @@ final class ModuleRestorer {
         case .inOut:
             // Stored [d, m] is Wᵀ: correct W = storedᵀ, then store it back transposed.
             var w = [Float](repeating: 0, count: m * d)
-            for i in 0..<d { for j in 0..<m { w[j * d + i] = stored[i * m + j] } }
-            w.withUnsafeMutableBufferPointer { correction.apply(to: $0, rows: m) }
-            for i in 0..<d { for j in 0..<m { stored[i * m + j] = w[j * d + i] } }
+            w.withUnsafeMutableBufferPointer { w in
+                transposeCopy(UnsafeBufferPointer(stored), rows: d, cols: m, into: w)
+                correction.apply(to: w, rows: m)
+                transposeCopy(UnsafeBufferPointer(w), rows: m, cols: d, into: stored)
+            }
         }
     }
 }

@@ -20,7 +20,7 @@ extension Restore {
 
             init() {}
 
-            /// Checkpoint-level figures (SPEC §4) and per-module rows in `modules` order.
+            /// Checkpoint-level figures (docs/spec.md §4) and per-module rows in `modules` order.
             func finished(modules: [String], before: DriftReport) -> (driftAfter: Double, forgetKept: Double?, updateKept: Double, modules: [ModuleRestore]) {
                 var rows: [ModuleRestore] = []
                 var squares = 0.0, writtenNorm = 0.0, deltaNorm = 0.0, forgetAfter = 0.0, forgetBefore = 0.0
@@ -58,9 +58,7 @@ extension Restore {
 
         init(candidate: Checkpoint, base: Checkpoint, retain: RetainProfile, forget: RetainProfile?, options: RestoreOptions,
              baseFingerprint: String) throws {
-            if let forget, forget.baseFingerprint != baseFingerprint {
-                throw DriftError(checkpoint: base.path, reason: .profileForAnotherBase(profile: forget.baseFingerprint, base: baseFingerprint))
-            }
+            try forget?.requireCaptured(onBase: baseFingerprint, base: base.path)
             var bases: [String: SiteCorrection.Basis] = [:]
             var corrections: [String: SiteCorrection] = [:]
             var modules: [String: Module] = [:]

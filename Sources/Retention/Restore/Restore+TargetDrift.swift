@@ -1,7 +1,7 @@
 import Linalg
 import SafeTensors
 
-/// Target-drift mode (SPEC §4): the smallest `α` in `[1e-3, 1e6]` whose `drift_after`
+/// Target-drift mode (docs/spec.md §4): the smallest `α` in `[1e-3, 1e6]` whose `drift_after`
 /// is at most the target, found by bisection on `log α` in the reduced space
 /// `D Fᵀ = ΔFᵀ − (ΔQ) M (QᵀFᵀ)`: one pass over the weights gathers `ΔFᵀ` and `ΔQ` per
 /// module, and each trial `α` costs only `r × r` solves and small products.
@@ -24,9 +24,7 @@ extension Restore {
         for module in plan.modules.values where h[module.key] == nil {
             let q = plan.bases[module.key]!.q
             let f = Matrix<Double>(rows: module.retain.rank, cols: module.retain.dimension, storage: module.retain.factors.storage.map(Double.init))
-            var out = Matrix<Double>(rows: q.rows, cols: f.rows)
-            q.withView { qv in f.withView { fv in out.withMutableView { BLAS.gemm(qv, .none, fv, .transpose, into: $0) } } }
-            h[module.key] = out
+            h[module.key] = BLAS.product(q, .none, f, .transpose)
         }
         func driftAfter(_ alpha: Double) throws -> Double {
             var ms: [String: Matrix<Double>] = [:]
@@ -34,9 +32,9 @@ extension Restore {
             var squares = 0.0
             for module in reduced {
                 // D Fᵀ = P − G (M H)
-                let mh = product(ms[module.key]!, h[module.key]!)
+                let mh = BLAS.product(ms[module.key]!, .none, h[module.key]!, .none)
                 var dft = module.p
-                module.g.withView { gv in mh.withView { mv in dft.withMutableView { BLAS.gemm(gv, .none, mv, .none, into: $0, alpha: -1, beta: 1) } } }
+                BLAS.gemm(module.g, .none, mh, .none, into: &dft, alpha: -1, beta: 1)
                 let energy = dft.storage.reduce(0) { $0 + $1 * $1 }
                 squares += module.referenceEnergy > 0 ? energy / module.referenceEnergy : 0
             }
@@ -50,12 +48,6 @@ extension Restore {
             if try driftAfter(exp(mid)) <= target { hi = mid } else { lo = mid }
         }
         return (exp(hi), true)
-    }
-
-    static func product(_ a: Matrix<Double>, _ b: Matrix<Double>) -> Matrix<Double> {
-        var out = Matrix<Double>(rows: a.rows, cols: b.cols)
-        a.withView { av in b.withView { bv in out.withMutableView { BLAS.gemm(av, .none, bv, .none, into: $0) } } }
-        return out
     }
 
     /// `ΔFᵀ` and `ΔQ` of every profiled module, from one pass over the candidate.
@@ -85,11 +77,7 @@ extension Restore {
                 b.file.release(b.tensor)
                 delta = Matrix(rows: module.geometry.outputs, cols: module.geometry.inputs, storage: logical(stored, module.geometry))
             }
-            var p = Matrix<Double>(rows: delta.rows, cols: f.rows), g = Matrix<Double>(rows: delta.rows, cols: q.rows)
-            delta.withView { dv in
-                f.withView { fv in p.withMutableView { BLAS.gemm(dv, .none, fv, .transpose, into: $0) } }
-                q.withView { qv in g.withMutableView { BLAS.gemm(dv, .none, qv, .transpose, into: $0) } }
-            }
+            let p = BLAS.product(delta, .none, f, .transpose), g = BLAS.product(delta, .none, q, .transpose)
             out.append(ReducedModule(key: module.key, p: p, g: g, referenceEnergy: reference.modules[name]!.energy))
         }
         return out
@@ -100,7 +88,9 @@ extension Restore {
         let (m, d) = (geometry.outputs, geometry.inputs)
         guard geometry.layout == .inOut else { return stored.map(Double.init) }
         var out = [Double](repeating: 0, count: m * d)
-        for i in 0..<d { for j in 0..<m { out[j * d + i] = Double(stored[i * m + j]) } }
+        stored.withUnsafeBufferPointer { s in
+            out.withUnsafeMutableBufferPointer { transposeCopy(s, rows: d, cols: m, into: $0) }
+        }
         return out
     }
 }

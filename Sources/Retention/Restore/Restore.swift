@@ -2,7 +2,7 @@ import Foundation
 import Linalg
 import SafeTensors
 
-/// SPEC §4: writes a restored checkpoint whose update no longer moves retain activations,
+/// docs/spec.md §4: writes a restored checkpoint whose update no longer moves retain activations,
 /// keeping the forgetting carrier, and reports figures measured on what was written.
 public enum Restore {
     /// Restores a full or sharded `candidate` into `destination` (which must not exist),
@@ -63,7 +63,7 @@ public enum Restore {
         }
     }
 
-    /// SPEC §4's output dtype rule: `float32` always F32, `source` the candidate's dtypes,
+    /// docs/spec.md §4's output dtype rule: `float32` always F32, `source` the candidate's dtypes,
     /// `auto` the candidate's unless rounding leaves `drift_after` above 1.5× its unrounded
     /// value (measured by `driftAfter` for the candidate's dtypes), then F32 with the reason.
     static func outputDTypes(_ source: [String: DType], rule: RestoreOptions.OutputDType,

@@ -1,6 +1,6 @@
 import Linalg
 
-/// The SAGE correction of one site in closed form (SPEC §4): `D = Δ − (Δ Q) M Qᵀ`.
+/// The SAGE correction of one site in closed form (docs/spec.md §4): `D = Δ − (Δ Q) M Qᵀ`.
 ///
 /// `Q` is an orthonormal basis of the span of the retain (and forget) factors, held as
 /// rows (`r × d`); `M` (`r × r`) is `α A (I + γ B + α A)⁻¹` with `A = Qᵀ Ĉ_r Q`,
@@ -76,12 +76,9 @@ public struct SiteCorrection: Sendable {
     static func projected(_ site: SiteProfile, onto q: Matrix<Double>) -> Matrix<Double> {
         let (r, d, k) = (q.rows, site.dimension, site.rank)
         let f = Matrix<Double>(rows: k, cols: d, storage: site.factors.storage.map(Double.init))
-        var fq = Matrix<Double>(rows: k, cols: r)  // F Q
-        f.withView { fv in q.withView { qv in fq.withMutableView { BLAS.gemm(fv, .none, qv, .transpose, into: $0) } } }
-        var out = Matrix<Double>(rows: r, cols: r)
+        let fq = BLAS.product(f, .none, q, .transpose)  // F Q, k × r
         let scale = site.trace > 0 ? Double(d) / site.trace : 0
-        fq.withView { v in out.withMutableView { BLAS.gemm(v, .transpose, v, .none, into: $0, alpha: scale) } }
-        return out
+        return BLAS.product(fq, .transpose, fq, .none, alpha: scale)
     }
 
     /// Factor rows scaled to unit length (rows with zero energy dropped).
@@ -101,11 +98,9 @@ public struct SiteCorrection: Sendable {
         precondition(delta.count == rows * d)
         guard r > 0, rows > 0 else { return }
         let (q, mf) = (basis32, m32)
-        var dq = Matrix<Float>(rows: rows, cols: r)      // Δ Q
-        var dqm = Matrix<Float>(rows: rows, cols: r)     // (Δ Q) M
-        let view = MutableMatrixView(delta.baseAddress!, rows: rows, cols: d)
-        q.withView { qv in dq.withMutableView { BLAS.gemm(view.readOnly, .none, qv, .transpose, into: $0) } }
-        dq.withView { v in mf.withView { mv in dqm.withMutableView { BLAS.gemm(v, .none, mv, .none, into: $0) } } }
-        dqm.withView { v in q.withView { qv in BLAS.gemm(v, .none, qv, .none, into: view, alpha: -1, beta: 1) } }
+        var view = MutableMatrixView(delta.baseAddress!, rows: rows, cols: d)
+        let dq = BLAS.product(view, .none, q, .transpose)  // Δ Q
+        let dqm = BLAS.product(dq, .none, mf, .none)       // (Δ Q) M
+        BLAS.gemm(dqm, .none, q, .none, into: &view, alpha: -1, beta: 1)
     }
 }

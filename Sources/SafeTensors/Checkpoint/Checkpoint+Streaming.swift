@@ -15,7 +15,7 @@ extension Checkpoint {
     ///     for the first float tensor holding NaN or Inf (after its visit).
     ///   - visit: receives the entry, its file and a view of its stored bytes, valid only
     ///     during the call.
-    /// - Returns: the SPEC §6 fingerprint.
+    /// - Returns: the docs/spec.md §6 fingerprint.
     @discardableResult
     public func stream(
         rejectNonFinite: Bool = false,
@@ -32,7 +32,7 @@ extension Checkpoint {
         }
         for (i, location) in locations.enumerated() {
             try visit(location.tensor, location.file, location.file.data(of: location.tensor))
-            hasher.waitUntilHashed(i)
+            hasher.waitUntilNextHashed()
             hasher.callerFinished(i)
             if let index = hasher.nonFiniteIndex(i) {
                 throw CheckpointError(checkpoint: path, reason: .nonFinite(tensor: names[i], elementIndex: index))
@@ -42,7 +42,7 @@ extension Checkpoint {
         return hasher.digest()
     }
 
-    /// The SPEC §6 fingerprint (one read of every tensor).
+    /// The docs/spec.md §6 fingerprint (one read of every tensor).
     public func fingerprint() throws -> String {
         try stream()
     }
@@ -83,7 +83,7 @@ public final class FingerprintTask: Sendable {
         group.wait()
     }
 
-    /// Blocks until every tensor is hashed; returns the SPEC §6 fingerprint.
+    /// Blocks until every tensor is hashed; returns the docs/spec.md §6 fingerprint.
     public func wait() -> String {
         hasher.unthrottle()
         group.wait()
@@ -94,7 +94,7 @@ public final class FingerprintTask: Sendable {
 /// Hashes (and optionally scans) tensors in order on its own thread, signalling each one.
 final class BackgroundHasher: @unchecked Sendable {
     // `fingerprinter` and `nonFinite` are written by the hashing thread only; the caller
-    // reads `nonFinite[i]` after `waitUntilHashed(i)` and the digest after the thread ends.
+    // reads `nonFinite[i]` after the `i`-th `waitUntilNextHashed()` and the digest after the thread ends.
     private let locations: [Checkpoint.Location]
     private let scan: Bool
     private var fingerprinter = Fingerprinter()
@@ -147,7 +147,9 @@ final class BackgroundHasher: @unchecked Sendable {
         for _ in 0...locations.count { permits.signal() }
     }
 
-    func waitUntilHashed(_ i: Int) { hashed.wait() }
+    /// Blocks until the hasher has finished the next tensor (tensors are hashed, and
+    /// waited for, in order).
+    func waitUntilNextHashed() { hashed.wait() }
     func nonFiniteIndex(_ i: Int) -> Int? { nonFinite[i] }
     func cancel() {
         cancelled.store(true, ordering: .relaxed)

@@ -5,7 +5,7 @@ import SafeTensors
 @testable import Retention
 
 /// Restores of the committed fixtures against the dense numpy reference, and the
-/// properties SPEC §4 promises.
+/// properties docs/spec.md §4 promises.
 @Suite(.serialized) struct RestoreTests {
     static let base = Fixtures.tiny("base")
     static let retain = Fixtures.tiny("retain.profile.safetensors")

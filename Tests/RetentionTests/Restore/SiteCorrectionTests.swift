@@ -34,9 +34,7 @@ import Linalg
             left.storage[i] += gamma * cf.storage[i]
             system.storage[i] += gamma * cf.storage[i] + alpha * cr.storage[i]
         }
-        var product = Matrix<Double>(rows: delta.rows, cols: d)
-        delta.withView { dv in left.withView { lv in product.withMutableView { BLAS.gemm(dv, .none, lv, .none, into: $0) } } }
-        return try LAPACK.solveRight(system, product)
+        return try LAPACK.solveRight(system, BLAS.product(delta, .none, left, .none))
     }
 
     @Test(arguments: [(24, 5, false), (24, 5, true), (64, 12, true), (16, 12, true)])  // the last: k_r + k_f > d

@@ -1,6 +1,7 @@
+@testable import Calibration
 import Foundation
 import Linalg
-@testable import Model
+import Model
 import Retention
 import TestSupport
 import Testing

@@ -1,10 +1,10 @@
-import Crypto
 import Foundation
 import Linalg
+import Model
 import Retention
 import SafeTensors
 
-/// Builds a SPEC §2 profile natively: the base runs on the proxy and every site's inputs
+/// Builds a docs/spec.md §2 profile natively: the base runs on the proxy and every site's inputs
 /// stream into F64 statistics — the same result as `tools/capture_profile.py`, without
 /// Python on the host.
 public enum ProfileCapture {
@@ -24,7 +24,7 @@ public enum ProfileCapture {
     public static func readProxy(_ path: String, seqLen: Int, maxTokens: Int,
                                  tokenize: ((String) throws -> [Int])? = nil) throws(ModelError) -> Proxy {
         guard let data = FileManager.default.contents(atPath: path) else { throw ModelError(path: path, .unreadableFile, "cannot read the proxy") }
-        let fingerprint = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        let fingerprint = data.withUnsafeBytes { Fingerprinter.sha256($0) }
         let text = String(decoding: data, as: UTF8.self)
         let lines = text.split(whereSeparator: \.isNewline).filter { !$0.allSatisfy(\.isWhitespace) }
         var sequences: [[Int]] = []
