@@ -8,7 +8,7 @@ struct HistoryCommand: ParsableCommand {
         commandName: "history",
         abstract: "List checkpoint outcomes, newest first.",
         discussion: """
-            --json prints an array of rows keyed by SPEC names (path, status, drift, \
+            --json prints an array of rows keyed by docs/spec.md §7 names (path, status, drift, \
             drift_max, drift_after, forget_kept, fingerprint, …), for scripts that gate on it.
             """
     )
@@ -18,7 +18,7 @@ struct HistoryCommand: ParsableCommand {
     @Option(help: "Only this watch.")
     var watch: String?
 
-    @Option(help: "Only this status: passed, restored, flagged, rejected, vanished, error, processing.")
+    @Option(help: "Only this status: passed, restored, flagged, unchanged, rejected, vanished, error, processing (pending checkpoints are listed without it).")
     var status: CheckpointStatus?
 
     @Option(help: "Only outcomes detected since then: an ISO 8601 date or time, or an age such as 30m, 12h, 7d.")
@@ -40,28 +40,34 @@ struct HistoryCommand: ParsableCommand {
     func run() throws {
         let history = try state.openHistory()
         let rows = try history.records(.init(watch: watch, status: status, since: since.flatMap { SinceParser.date($0) }, limit: limit))
+        // Pending checkpoints (no outcome yet) come first, unless a status is asked for.
+        let pending = status == nil ? try history.pending(watch: watch) : []
         if json {
-            try Output.printJSON(rows)
+            var objects = try pending.map { entry -> [String: Any] in
+                var object = try Output.jsonObject(entry)
+                object["status"] = "pending"
+                return object
+            }
+            objects += try rows.map { try Output.jsonObject($0) }
+            try Output.printJSON(object: objects)
             return
         }
-        guard !rows.isEmpty else {
+        guard !rows.isEmpty || !pending.isEmpty else {
             print("no outcomes\(watch.map { " for watch \($0)" } ?? "")")
             return
         }
         let formatter = DateFormatter()
         formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
         func f(_ x: Double?) -> String { x.map { String(format: "%.4g", $0) } ?? "-" }
-        let header = ["detected", "status", "drift", "threshold", "after", "watch", "checkpoint"]
-        var table = [header]
+        var table = [["detected", "status", "drift", "threshold", "after", "watch", "checkpoint"]]
+        for entry in pending {
+            table.append([formatter.string(from: entry.firstSeen), "pending", "-", "-", "-", entry.watch, "\(entry.path)  (\(entry.reason))"])
+        }
         for row in rows {
             table.append([formatter.string(from: row.detectedAt), row.status.rawValue, f(row.drift), f(row.threshold),
                           f(row.driftAfter), row.watch, row.path])
         }
-        let widths = header.indices.map { column in table.map { $0[column].count }.max()! }
-        for line in table {
-            print(line.enumerated().map { i, cell in i == line.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0) }
-                .joined(separator: "  "))
-        }
+        Output.printTable(table)
     }
 }
 

@@ -40,6 +40,18 @@ enum Output {
         print(String(decoding: data, as: UTF8.self))
     }
 
+    /// A table: columns padded to their widest cell (the last one not), every cell
+    /// escaped for the terminal (``TerminalText``).
+    static func printTable(_ rows: [[String]]) {
+        let rows = rows.map { $0.map(TerminalText.escaped) }
+        guard let columns = rows.first?.count else { return }
+        let widths = (0..<columns).map { column in rows.map { $0[column].count }.max()! }
+        for row in rows {
+            print(row.enumerated().map { i, cell in i == row.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0) }
+                .joined(separator: "  "))
+        }
+    }
+
     /// A line on standard error.
     static func error(_ message: String) {
         StandardError.write(message + "\n")

@@ -25,6 +25,10 @@ struct ShowCommand: ParsableCommand {
         let history = try state.openHistory()
         let absolute = key.hasPrefix("/") ? key : FileManager.default.currentDirectoryPath + "/" + key
         guard let (record, modules) = try history.outcome(matching: key) ?? history.outcome(matching: (absolute as NSString).standardizingPath) else {
+            if let pending = try history.pending(path: key) ?? history.pending(path: (absolute as NSString).standardizingPath) {
+                try showPending(pending)
+                return
+            }
             throw Failure("no outcome for \(key) in \(history.path)")
         }
         let trials = (try? history.trials(of: record.id!)) ?? []
@@ -38,32 +42,32 @@ struct ShowCommand: ParsableCommand {
             return
         }
         func f(_ x: Double?) -> String { x.map { String(format: "%.6g", $0) } ?? "-" }
-        print("checkpoint   \(record.path)")
-        print("status       \(record.status.rawValue)  (watch \(record.watch))")
-        if let fingerprint = record.fingerprint { print("fingerprint  \(fingerprint)") }
-        if let base = record.baseFingerprint { print("base         \(base)") }
+        say("checkpoint   \(record.path)")
+        say("status       \(record.status.rawValue)  (watch \(record.watch))")
+        if let fingerprint = record.fingerprint { say("fingerprint  \(fingerprint)") }
+        if let base = record.baseFingerprint { say("base         \(base)") }
         if record.drift != nil {
-            print("drift        \(f(record.drift))  (threshold \(f(record.threshold)))")
-            print("drift_max    \(f(record.driftMax))  \(record.driftMaxModule ?? "")")
+            say("drift        \(f(record.drift))  (threshold \(f(record.threshold)))")
+            say("drift_max    \(f(record.driftMax))  \(record.driftMaxModule ?? "")")
         }
         if let restored = record.restoredPath {
-            print("restored     \(restored)")
-            print("drift_after  \(f(record.driftAfter))   forget_kept \(f(record.forgetKept))   update_kept \(f(record.updateKept))")
-            print("alpha/gamma  \(f(record.alpha)) / \(f(record.gamma))   dtype \(record.outputDType ?? "-")")
+            say("restored     \(restored)")
+            say("drift_after  \(f(record.driftAfter))   forget_kept \(f(record.forgetKept))   update_kept \(f(record.updateKept))")
+            say("alpha/gamma  \(f(record.alpha)) / \(f(record.gamma))   dtype \(record.outputDType ?? "-")")
         }
-        if let error = record.error { print("error        \(error)") }
+        if let error = record.error { say("error        \(error)") }
         if record.retainPPLBefore != nil || record.retainPPLBase != nil {
-            print("retain ppl   base \(f(record.retainPPLBase))   before \(f(record.retainPPLBefore))   after \(f(record.retainPPLAfter))")
+            say("retain ppl   base \(f(record.retainPPLBase))   before \(f(record.retainPPLBefore))   after \(f(record.retainPPLAfter))")
         }
         if record.forgetPPLBefore != nil || record.forgetPPLAfter != nil {
-            print("forget ppl   before \(f(record.forgetPPLBefore))   after \(f(record.forgetPPLAfter))")
+            say("forget ppl   before \(f(record.forgetPPLBefore))   after \(f(record.forgetPPLAfter))")
         }
-        if let verifyError = record.verifyError { print("verify       \(verifyError)") }
+        if let verifyError = record.verifyError { say("verify       \(verifyError)") }
         if !trials.isEmpty {
-            print("")
-            print("tuning       alpha       gamma       drift_after  retain_ppl  forget_ppl")
+            say("")
+            say("tuning       alpha       gamma       drift_after  retain_ppl  forget_ppl")
             for t in trials {
-                print((t.chosen ? "  chosen →   " : "             ") + f(t.alpha).padding(toLength: 12, withPad: " ", startingAt: 0)
+                say((t.chosen ? "  chosen →   " : "             ") + f(t.alpha).padding(toLength: 12, withPad: " ", startingAt: 0)
                       + f(t.gamma).padding(toLength: 12, withPad: " ", startingAt: 0) + f(t.driftAfter).padding(toLength: 13, withPad: " ", startingAt: 0)
                       + f(t.retainPPL).padding(toLength: 12, withPad: " ", startingAt: 0) + f(t.forgetPPL))
             }
@@ -71,12 +75,28 @@ struct ShowCommand: ParsableCommand {
         let worst = modules.sorted { $0.rho > $1.rho }.prefix(max(0, top))
         guard !worst.isEmpty else { return }
         let width = max(6, worst.map(\.name.count).max()!)
-        print("")
-        print("module".padding(toLength: width, withPad: " ", startingAt: 0) + "  rho         rho_after   beta")
+        say("")
+        say("module".padding(toLength: width, withPad: " ", startingAt: 0) + "  rho         rho_after   beta")
         for m in worst {
-            print(m.name.padding(toLength: width, withPad: " ", startingAt: 0) + "  "
+            say(m.name.padding(toLength: width, withPad: " ", startingAt: 0) + "  "
                   + f(m.rho).padding(toLength: 10, withPad: " ", startingAt: 0) + "  "
                   + f(m.rhoAfter).padding(toLength: 10, withPad: " ", startingAt: 0) + "  " + f(m.beta))
         }
     }
+
+    /// A checkpoint the daemon has seen but that is not ready yet.
+    private func showPending(_ pending: PendingRecord) throws {
+        if json {
+            var row = try Output.jsonObject(pending)
+            row["status"] = "pending"
+            try Output.printJSON(object: [row])
+            return
+        }
+        say("checkpoint   \(pending.path)")
+        say("status       pending  (watch \(pending.watch))")
+        say("since        \(ISO8601DateFormatter().string(from: pending.firstSeen))")
+        say("waiting      \(pending.reason)")
+    }
+
+    private func say(_ line: String) { print(TerminalText.escaped(line)) }
 }

@@ -8,8 +8,18 @@ struct StateOptions: ParsableArguments {
     @Option(help: "The daemon's configuration file (default $RETAIND_CONFIG or /etc/retaind/retaind.toml).")
     var config: String = Configuration.defaultPath
 
+    /// The configuration; throws the reason (the command exits 1 with it).
+    func loadConfiguration() throws -> Configuration {
+        try Configuration.load(path: config)
+    }
+
     /// Opens the history read-only; throws the reason (the command exits 1 with it).
     func openHistory() throws -> HistoryStore {
-        try HistoryStore(readingFrom: Configuration.load(path: config).store.database)
+        try openHistory(loadConfiguration())
+    }
+
+    /// Opens `configuration`'s history read-only.
+    func openHistory(_ configuration: Configuration) throws -> HistoryStore {
+        try HistoryStore(readingFrom: configuration.store.database)
     }
 }

@@ -57,4 +57,20 @@ enum CheckpointMaker {
         let json = Array(header.utf8)
         return withUnsafeBytes(of: UInt64(json.count).littleEndian, Array.init) + json + data
     }
+
+    /// The fixture LoRA adapter with every `lora_B` zeroed: an adapter that changes nothing
+    /// (what a run whose optimizer never stepped saves).
+    static func zeroedLoRA(into directory: String) throws {
+        let adapter = try SafeTensorsFile(path: fixtures + "cand-lora/adapter_model.safetensors")
+        let tensors = try adapter.tensors.map { info -> (String, [Int], [Float]) in
+            let values = try adapter.float32Array(info)
+            return (info.name, info.shape, info.name.contains("lora_B") ? [Float](repeating: 0, count: values.count) : values)
+        }
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let writer = try SafeTensorsWriter(path: directory + "/adapter_model.safetensors",
+                                           tensors: tensors.map { TensorSpec(name: $0.0, dtype: .f32, shape: $0.1) })
+        for (_, _, values) in tensors { try values.withUnsafeBufferPointer { try writer.append($0) } }
+        try writer.finish()
+        try FileManager.default.copyItem(atPath: fixtures + "cand-lora/adapter_config.json", toPath: directory + "/adapter_config.json")
+    }
 }

@@ -1,0 +1,92 @@
+import Foundation
+import History
+
+/// Waits for checkpoints' outcomes in the history the daemon writes, for `retaind wait`.
+///
+/// It only reads. It sleeps on inotify — the database's directory (every commit writes
+/// its `-wal` file) and, for `--latest`, the run directories — and looks again when
+/// something changes, or every few seconds as a safety net (filesystems that drop
+/// events); never a busy loop.
+public struct VerdictWaiter {
+    /// What to wait for.
+    public enum Target: Sendable, Equatable {
+        /// This checkpoint directory's outcome (it may not exist yet).
+        case checkpoint(String)
+        /// The outcome of the newest checkpoint of this run directory, including one
+        /// that has not appeared yet.
+        case latest(run: String)
+    }
+
+    private let history: HistoryStore
+    private let coverage: WatchCoverage
+    private let fallbackInterval: Double
+
+    /// A waiter over `history` for `configuration`'s watches.
+    public init(history: HistoryStore, configuration: Configuration, fallbackInterval: Double = 2) {
+        self.history = history
+        coverage = WatchCoverage(configuration)
+        self.fallbackInterval = fallbackInterval
+    }
+
+    /// Refuses targets no watch covers, with the reason.
+    public func check(_ targets: [Target]) throws(WatchCoverage.Refusal) {
+        for target in targets {
+            switch target {
+            case .checkpoint(let path): _ = try coverage.watch(ofCheckpoint: path)
+            case .latest(let run): _ = try coverage.watch(ofRun: run)
+            }
+        }
+    }
+
+    /// Waits until every target has an outcome, or `timeout` seconds (nil: forever);
+    /// returns one verdict per target, in order (`waiting` for those without an outcome).
+    public func wait(for targets: [Target], timeout: Double?) throws -> [Verdict] {
+        let deadline = timeout.map { Date().addingTimeInterval($0) }
+        let inotify = try Inotify()
+        _ = inotify.add((history.path as NSString).deletingLastPathComponent)
+        var watchedRuns = Set<String>()
+        while true {
+            for case .latest(let run) in targets where !watchedRuns.contains(run) {
+                if case .success = inotify.add(run) { watchedRuns.insert(run) }
+            }
+            let verdicts = try targets.map(verdict(for:))
+            if verdicts.allSatisfy({ $0.exitCode != Verdict.timedOut }) { return verdicts }
+            let left = deadline.map { $0.timeIntervalSinceNow } ?? .infinity
+            if left <= 0 { return verdicts }
+            _ = inotify.read(timeout: min(left, fallbackInterval))
+        }
+    }
+
+    /// The verdict of `target` now: its outcome, or what it waits for.
+    public func verdict(for target: Target) throws -> Verdict {
+        switch target {
+        case .checkpoint(let path):
+            return try verdict(checkpoint: (path as NSString).standardizingPath, watch: try coverage.watch(ofCheckpoint: path))
+        case .latest(let run):
+            let watch = try coverage.watch(ofRun: run)
+            let run = (run as NSString).standardizingPath
+            guard let newest = WatchCoverage.newestCheckpoint(in: run, of: watch) else {
+                return Verdict(waiting: run, for: "the first checkpoint of \(run) (\(watch.pattern))", watch: watch.name)
+            }
+            return try verdict(checkpoint: newest, watch: watch)
+        }
+    }
+
+    /// The outcome of `path` if it is of the files there now (or the directory is gone);
+    /// an outcome of an earlier version of a checkpoint rewritten in place does not count.
+    private func verdict(checkpoint path: String, watch: Configuration.Watch) throws -> Verdict {
+        let snapshot = DirectorySnapshot(directory: path)
+        if let outcome = try history.latestOutcome(path: path), snapshot == nil || snapshot?.signature == outcome.signature {
+            return Verdict(outcome)
+        }
+        if let pending = try history.pending(path: path) {
+            return Verdict(waiting: path, for: "pending since \(Self.iso(pending.firstSeen)): \(pending.reason)", watch: watch.name)
+        }
+        let what = snapshot == nil ? "the checkpoint to appear" : "the daemon to process it"
+        return Verdict(waiting: path, for: what, watch: watch.name)
+    }
+
+    private static func iso(_ date: Date) -> String {
+        ISO8601DateFormatter().string(from: date)
+    }
+}
