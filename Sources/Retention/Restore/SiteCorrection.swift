@@ -74,7 +74,7 @@ public struct SiteCorrection: Sendable {
 
     /// `Q_ᵀ Ĉ Q` for a profile: `(d / tr C) · (Qᵀ Fᵀ)(F Q)`, `r × r`.
     static func projected(_ site: SiteProfile, onto q: Matrix<Double>) -> Matrix<Double> {
-        let (r, d, k) = (q.rows, site.dimension, site.rank)
+        let (d, k) = (site.dimension, site.rank)
         let f = Matrix<Double>(rows: k, cols: d, storage: site.factors.storage.map(Double.init))
         let fq = BLAS.product(f, .none, q, .transpose)  // F Q, k × r
         let scale = site.trace > 0 ? Double(d) / site.trace : 0
