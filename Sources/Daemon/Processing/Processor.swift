@@ -108,7 +108,6 @@ final class Processor: Sendable {
         let driftStarted = Date()
         do {
             checkpoint = try Checkpoint.open(candidate.path)
-            if let adapter = checkpoint.adapter, adapter.modules.isEmpty { throw EmptyAdapter() }
             measurement = try Drift.measure(candidate: checkpoint, base: context.base, profile: context.retain, reference: context.reference)
         } catch {
             outcome.driftSeconds = Date().timeIntervalSince(driftStarted)
@@ -224,19 +223,6 @@ extension Outcome {
         var failed = self
         (failed.status, failed.error) = FailureClassification.classify(error, checkpoint: path)
         return failed
-    }
-}
-
-/// An adapter file with no LoRA tensors: what DeepSpeed ZeRO-3 with PEFT writes when
-/// gathering the sharded adapter fails. The checkpoint's fault.
-struct EmptyAdapter: Error, FaultAttributable, CustomStringConvertible {
-    var isCheckpointFault: Bool { true }
-    var description: String {
-        """
-        adapter_model.safetensors holds no LoRA tensors (what ZeRO-3 with PEFT saves when gathering the adapter fails): \
-        save the adapter with its parameters gathered (stage3_gather_16bit_weights_on_model_save: true, or \
-        accelerator.get_state_dict before save_pretrained)
-        """
     }
 }
 

@@ -68,7 +68,11 @@ public struct LoRAAdapter: Sendable {
             modules.append(LoRAModule(module: module, weightName: module + ".weight", a: a, b: b, rank: rank,
                                       scale: config.scale(for: module), fanInFanOut: config.fanInFanOut))
         }
-        guard !modules.isEmpty else { throw fail(.notACheckpoint(detail: "adapter_model.safetensors holds no LoRA factors")) }
+        guard !modules.isEmpty else { throw fail(.notACheckpoint(detail: """
+            adapter_model.safetensors holds no LoRA factors (what DeepSpeed ZeRO-3 with PEFT saves when gathering the \
+            adapter fails): save it with its parameters gathered (stage3_gather_16bit_weights_on_model_save: true, or \
+            accelerator.get_state_dict before save_pretrained)
+            """)) }
         self.config = config
         self.modules = modules.sorted { $0.weightName.utf8.lexicographicallyPrecedes($1.weightName.utf8) }
         self.file = file

@@ -152,4 +152,23 @@ import Testing
         let siblings = try FileManager.default.contentsOfDirectory(atPath: fixture.outputRoot + "/w/runs")
         #expect(siblings == ["checkpoint-1"], "no suffixed copy, no temporary left")
     }
+
+    @Test func aCopyOfTheBase_isUnchanged_notPassed() throws {
+        let fixture = try DaemonFixture()
+        let record = try #require(try fixture.processor().process(try fixture.candidate(copying: "base")))
+        #expect(record.status == .unchanged)
+        #expect(record.drift == 0 && record.restoredPath == nil)
+        #expect(fixture.outcomeEntries.first?.metadata["message_id"] == "\(MessageID.unchanged.rawValue)")
+        #expect(fixture.outcomeEntries.first?.level == .warning)
+    }
+
+    @Test func aLayoutRejection_isRecordedWithoutReadingAnything() throws {
+        let fixture = try DaemonFixture()
+        let path = fixture.runs + "/checkpoint-1"
+        try FileManager.default.createDirectory(atPath: path + "/global_step10", withIntermediateDirectories: true)
+        var candidate = fixture.candidate(at: path)
+        candidate.rejection = "weights are DeepSpeed ZeRO partitions"
+        let record = try #require(try fixture.processor().process(candidate))
+        #expect(record.status == .rejected && record.error == "weights are DeepSpeed ZeRO partitions" && record.fingerprint == nil)
+    }
 }
