@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "retaind",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "retaind", targets: ["retaind"]),
         .library(name: "SafeTensors", targets: ["SafeTensors"]),
