@@ -45,9 +45,9 @@ struct CheckpointTracker {
     private let logger: Logger
     private let report: (PendingUpdate) -> Void
 
-    /// A reason whose kind did not change is reported again at most this often (a file
+    /// A reason whose kind did not change is written again at most this often (a file
     /// being written changes its byte count at every event).
-    static let reportInterval: TimeInterval = 5
+    static let reportInterval: TimeInterval = 1
 
     init(logger: Logger, report: @escaping (PendingUpdate) -> Void = { _ in }) {
         self.logger = logger
@@ -130,12 +130,18 @@ struct CheckpointTracker {
         defer { tracked[path] = entry }
         guard case .waiting = entry.state else { return }
         let watch = watches[entry.location.watch]
-        let decision = CheckpointReadiness.decide(path: path, snapshot: snapshot, quietSince: entry.quietSince, now: now, watch: watch,
+        var decision = CheckpointReadiness.decide(path: path, snapshot: snapshot, quietSince: entry.quietSince, now: now, watch: watch,
                                                   pattern: patterns[entry.location.watch])
         switch decision {
-        case .waiting(_, let reason):
-            if entry.reported == nil || entry.reported!.reason.kind != reason.kind
-                || now.timeIntervalSince(entry.reported!.at) >= Self.reportInterval {
+        case .waiting(let recheck, let reason):
+            if let last = entry.reported, last.reason.kind == reason.kind, now.timeIntervalSince(last.at) < Self.reportInterval {
+                // Changed too recently to write again: look again when it may be, so the
+                // history ends with the latest reason.
+                if last.reason != reason {
+                    let due = last.at.addingTimeInterval(Self.reportInterval)
+                    decision = .waiting(recheck: min(recheck ?? due, due), reason: reason)
+                }
+            } else if entry.reported?.reason != reason {
                 entry.reported = (reason, now)
                 report(.pending(path: path, watch: watch.name, reason: reason.text))
             }

@@ -145,7 +145,7 @@ import Testing
         for _ in 0..<100 {
             let result = try RetaindProcess.run(["wait", path, "--timeout", "0", "--json"] + config)
             waitingFor = try verdicts(result).first?["waiting_for"] as? String ?? ""
-            if waitingFor.contains("short") { break }
+            if waitingFor.contains("of \(weights.count) bytes") { break }
             Thread.sleep(forTimeInterval: 0.1)
         }
         #expect(waitingFor.contains("model.safetensors is short: \(weights.count / 2) of \(weights.count) bytes"), "\(waitingFor)")
