@@ -11,6 +11,8 @@ public enum DaemonError: Error, CustomStringConvertible, Sendable {
     case watchDisabled(watch: String, reason: String)
     /// No watch can run.
     case nothingToWatch
+    /// Another daemon holds the history's lock.
+    case alreadyRunning(pid: Int32?, database: String)
 
     public var description: String {
         switch self {
@@ -22,6 +24,9 @@ public enum DaemonError: Error, CustomStringConvertible, Sendable {
             return text
         case .watchDisabled(let watch, let reason):
             return "watch “\(watch)” disabled: \(reason)"
+        case .alreadyRunning(let pid, let database):
+            let who = pid.map { "another retaind (pid \($0))" } ?? "another retaind"
+            return "\(who) already uses the history \(database) (lock \(database).lock); stop it, or give this one its own store.database"
         case .nothingToWatch:
             return "no watch can run; fix the errors above and reload (systemctl reload retaind)"
         }

@@ -21,6 +21,10 @@ public protocol CheckpointHistory: Sendable {
     func finish(_ record: CheckpointRecord, modules: [ModuleRecord], trials: [TuneTrialRecord]) throws(HistoryError)
     /// Deletes claims a crashed daemon left `processing` and returns their paths.
     func abandonUnfinished() throws(HistoryError) -> [String]
+    /// When the outcome of `path` with these files is to be tried again, if it is.
+    func nextRetry(path: String, signature: String) throws(HistoryError) -> Date?
+    /// The attempts so far of `path`'s retryable outcomes (0 when it has none).
+    func previousAttempts(path: String) throws(HistoryError) -> Int
     /// Records that a directory is pending, and why (first sight is kept).
     func recordPending(_ record: PendingRecord) throws(HistoryError)
     /// Forgets that `path` is pending.

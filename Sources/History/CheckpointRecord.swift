@@ -46,6 +46,11 @@ public struct CheckpointRecord: Sendable, Codable, Equatable, FetchableRecord, M
     public var forgetPPLAfter: Double?
     /// Why verification could not run (the outcome stands without it).
     public var verifyError: String?
+    /// How many times this checkpoint has been attempted (retries of `error` outcomes count).
+    public var attempts: Int = 1
+    /// When this outcome is to be tried again: set for an `error` with attempts left, or
+    /// by `retaind retry`; nil for a final outcome.
+    public var retryAt: Date?
 
     /// A row for a checkpoint the daemon is about to process.
     public init(path: String, watch: String, signature: String, detectedAt: Date) {
@@ -83,6 +88,8 @@ public struct CheckpointRecord: Sendable, Codable, Equatable, FetchableRecord, M
         case forgetPPLBefore = "forget_ppl_before"
         case forgetPPLAfter = "forget_ppl_after"
         case verifyError = "verify_error"
+        case attempts
+        case retryAt = "retry_at"
     }
 }
 

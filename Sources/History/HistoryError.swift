@@ -13,6 +13,11 @@ public struct HistoryError: Error, CustomStringConvertible, Sendable {
         case sqlite(String)
         /// The database's directory could not be created.
         case system(SystemError)
+        /// The file was deleted or replaced while open: writing on would go to a file no
+        /// one can read.
+        case replaced
+        /// The file is not a retaind history (another SQLite database, or not SQLite).
+        case notAHistory(String)
     }
 
     public var description: String {
@@ -23,6 +28,10 @@ public struct HistoryError: Error, CustomStringConvertible, Sendable {
             "history database \(path): \(message)"
         case .system(let error):
             "history database \(path): cannot create \(error.path ?? ""): \(error.message)"
+        case .replaced:
+            "history database \(path) was deleted or replaced while the daemon had it open; restart retaind (it creates or opens the file anew)"
+        case .notAHistory(let detail):
+            "\(path) is not a retaind history database (\(detail)); point store.database at a new file or at retaind's own"
         }
     }
 }

@@ -80,7 +80,7 @@ enum HistoryMigrations {
                 ) WITHOUT ROWID;
                 """)
         }
-        migrator.registerMigration("v4: unchanged status and pending checkpoints") { db in
+        migrator.registerMigration("v4: unchanged status, pending checkpoints, retries") { db in
             // SQLite cannot alter a CHECK constraint: rebuild the table (its documented
             // procedure; foreign keys are off while the migrator runs), same columns, same order.
             try db.execute(sql: """
@@ -124,6 +124,10 @@ enum HistoryMigrations {
                 CREATE INDEX checkpoint_fingerprint ON checkpoint(fingerprint);
                 CREATE INDEX checkpoint_detected ON checkpoint(detected_at);
                 CREATE INDEX checkpoint_watch_status ON checkpoint(watch, status, detected_at);
+                -- Retries: how many times a checkpoint was attempted, and when a retryable
+                -- outcome (an `error`, or one an operator asked to redo) is tried again.
+                ALTER TABLE checkpoint ADD COLUMN attempts INTEGER NOT NULL DEFAULT 1;
+                ALTER TABLE checkpoint ADD COLUMN retry_at DATETIME;
                 -- Directories that match a watch but are not ready yet, and why: not outcomes,
                 -- so not in checkpoint; a row goes when the checkpoint gets one or goes away.
                 CREATE TABLE pending (

@@ -45,3 +45,32 @@ extension HistoryStore {
         }
     }
 }
+
+extension HistoryStore {
+    /// When the outcome of `path` with these files is to be tried again, if it is.
+    public func nextRetry(path: String, signature: String) throws(HistoryError) -> Date? {
+        try read { db in
+            try Date.fetchOne(db, sql: """
+                SELECT retry_at FROM checkpoint WHERE path = ? AND signature = ? AND status != 'processing' AND retry_at IS NOT NULL
+                ORDER BY id DESC LIMIT 1
+                """, arguments: [path, signature])
+        }
+    }
+
+    /// The attempts so far of `path`'s retryable outcomes (0 when it has none).
+    public func previousAttempts(path: String) throws(HistoryError) -> Int {
+        try read { db in
+            try Int.fetchOne(db, sql: "SELECT MAX(attempts) FROM checkpoint WHERE path = ? AND retry_at IS NOT NULL", arguments: [path]) ?? 0
+        }
+    }
+
+    /// `retaind retry`: marks the newest outcome whose path or fingerprint (or a prefix
+    /// of 8+ hex digits) is `key` to be redone now, and returns it; nil when none matches.
+    public func requestRetry(matching key: String) throws(HistoryError) -> CheckpointRecord? {
+        guard var (record, _) = try outcome(matching: key) else { return nil }
+        record.retryAt = Date()
+        let marked = record
+        try write { db in try marked.update(db) }
+        return marked
+    }
+}

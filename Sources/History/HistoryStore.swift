@@ -15,6 +15,9 @@ public final class HistoryStore: Sendable {
     /// The database file.
     public let path: String
     private let pool: DatabasePool
+    /// The file's device and inode when opened for writing: every write checks the file
+    /// at `path` is still that one.
+    private let identity: FileIdentity?
 
     /// Opens (creating if needed, with its directory) the database the daemon writes.
     public init(path: String) throws(HistoryError) {
@@ -34,21 +37,39 @@ public final class HistoryStore: Sendable {
                 try db.execute(sql: "PRAGMA journal_size_limit = \(Self.walSizeLimit)")
             }
             pool = try DatabasePool(path: path, configuration: configuration)
+            try Self.requireHistory(pool, path: path)
             try HistoryMigrations.migrator.migrate(pool)
+        } catch let error as HistoryError {
+            throw error
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
+            throw HistoryError(path: path, reason: .notAHistory("not an SQLite database"))
         } catch {
             throw HistoryError(path: path, reason: .sqlite(Self.message(error)))
+        }
+        identity = FileIdentity(path: path)
+    }
+
+    /// Refuses a database that holds tables but not retaind's migrations: another
+    /// program's file, which migrating would scribble over.
+    static func requireHistory(_ reader: some DatabaseReader, path: String) throws {
+        try reader.read { db in
+            let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+            guard !tables.isEmpty, !tables.contains("grdb_migrations") else { return }
+            throw HistoryError(path: path, reason: .notAHistory("it holds tables \(tables.sorted().prefix(5).joined(separator: ", ")) but no retaind schema"))
         }
     }
 
     /// Opens an existing database for reading (the CLI): never creates or migrates it.
     public init(readingFrom path: String) throws(HistoryError) {
         self.path = path
+        identity = nil
         guard FileManager.default.fileExists(atPath: path) else { throw HistoryError(path: path, reason: .missing) }
         do {
             var configuration = Configuration()
             configuration.readonly = true
             configuration.busyMode = .timeout(10)
             pool = try DatabasePool(path: path, configuration: configuration)
+            try Self.requireHistory(pool, path: path)
             let migrator = HistoryMigrations.migrator
             try pool.read { db in
                 if try migrator.hasBeenSuperseded(db) {
@@ -64,6 +85,8 @@ public final class HistoryStore: Sendable {
             }
         } catch let error as HistoryError {
             throw error
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
+            throw HistoryError(path: path, reason: .notAHistory("not an SQLite database"))
         } catch {
             throw HistoryError(path: path, reason: .sqlite(Self.message(error)))
         }
@@ -77,6 +100,7 @@ public final class HistoryStore: Sendable {
         try read { db in
             try CheckpointRecord
                 .filter(Column("path") == path && Column("signature") == signature && Column("status") != CheckpointStatus.processing.rawValue)
+                .filter(Column("retry_at") == nil || Column("retry_at") > Date())
                 .fetchCount(db) > 0
         }
     }
@@ -96,6 +120,7 @@ public final class HistoryStore: Sendable {
         try read { db in
             try CheckpointRecord
                 .filter(Column("path") == path && Column("fingerprint") == fingerprint && Column("status") != CheckpointStatus.processing.rawValue)
+                .filter(Column("retry_at") == nil)
                 .fetchOne(db)
         }
     }
@@ -115,6 +140,8 @@ public final class HistoryStore: Sendable {
     public func finish(_ record: CheckpointRecord, modules: [ModuleRecord] = [], trials: [TuneTrialRecord] = []) throws(HistoryError) {
         precondition(record.id != nil && record.status != .processing, "finish needs a claimed row and a final status")
         try write { db in
+            // This outcome replaces the retryable ones of the same checkpoint.
+            try CheckpointRecord.filter(Column("path") == record.path && Column("id") != record.id! && Column("retry_at") != nil).deleteAll(db)
             try record.update(db)
             _ = try PendingRecord.deleteOne(db, key: record.path)
             try ModuleRecord.filter(Column("checkpoint_id") == record.id!).deleteAll(db)
@@ -210,6 +237,7 @@ public final class HistoryStore: Sendable {
     }
 
     func write<T>(_ body: (Database) throws -> T) throws(HistoryError) -> T {
+        if let identity, FileIdentity(path: path) != identity { throw HistoryError(path: path, reason: .replaced) }
         do { return try pool.write(body) } catch { throw HistoryError(path: path, reason: .sqlite(Self.message(error))) }
     }
 

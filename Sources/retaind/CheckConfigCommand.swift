@@ -1,6 +1,7 @@
 import ArgumentParser
 import Daemon
 import Foundation
+import History
 import Retention
 
 /// `retaind check-config`: validates a configuration before it is deployed or reloaded.
@@ -28,6 +29,19 @@ struct CheckConfigCommand: ParsableCommand {
             if !FileManager.default.fileExists(atPath: watch.base) { problems.append("watch \(watch.name): base \(watch.base) does not exist") }
             for profile in [watch.retainProfile, watch.forgetProfile].compactMap({ $0 }) {
                 do { _ = try RetainProfile.read(profile) } catch { problems.append("watch \(watch.name): \(error)") }
+            }
+        }
+        // An existing history must be retaind's: the daemon would refuse to start on it.
+        if FileManager.default.fileExists(atPath: configuration.store.database) {
+            do {
+                _ = try HistoryStore(readingFrom: configuration.store.database)
+            } catch {
+                // An older schema is fine: the daemon upgrades it at start.
+                if case .sqlite(let message) = error.reason, message.contains("older retaind") {
+                    print("note: \(error)")
+                } else {
+                    problems.append("store.database: \(error)")
+                }
             }
         }
         print("\(path): \(configuration.watches.count) watch\(configuration.watches.count == 1 ? "" : "es"); history \(configuration.store.database); restored checkpoints under \(configuration.store.outputRoot)")

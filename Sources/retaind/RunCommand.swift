@@ -23,6 +23,9 @@ struct RunCommand: AsyncParsableCommand {
     var config: String = Configuration.defaultPath
 
     func run() async throws {
+        // The history, its WAL and restored checkpoints are 0640 and their directories
+        // 0750 however the daemon was started, not only under the unit's UMask=.
+        umask(0o027)
         LoggingSystem.bootstrap { JournalLogHandler(label: $0) }
         var logger = Logger(label: "retaind")
         logger.logLevel = ProcessInfo.processInfo.environment["RETAIND_DEBUG"] == nil ? .info : .debug

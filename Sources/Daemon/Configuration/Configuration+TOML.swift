@@ -64,8 +64,12 @@ extension TOMLTableReader {
         let outputRoot = try path("output_root", required: false)
             ?? ((database as NSString).deletingLastPathComponent as NSString).appendingPathComponent("restored")
         let keepDays = try number("keep_days", default: 90, minimum: 0)!
+        let attempts = try number("retry_attempts", default: 5, minimum: 1)!
+        guard attempts == attempts.rounded() else { throw error("retry_attempts", "must be an integer") }
+        let retrySeconds = try number("retry_seconds", default: 60, positive: true)!
         try rejectUnknownKeys()
-        return Configuration.Store(database: database, outputRoot: outputRoot, keepDays: keepDays)
+        return Configuration.Store(database: database, outputRoot: outputRoot, keepDays: keepDays, retryAttempts: Int(attempts),
+                                   retrySeconds: retrySeconds)
     }
 
     fileprivate func watch() throws(ConfigurationError) -> Configuration.Watch {

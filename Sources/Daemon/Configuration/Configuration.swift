@@ -13,10 +13,17 @@ public struct Configuration: Sendable, Equatable {
     public struct Store: Sendable, Equatable {
         /// The SQLite history (created on first start).
         public var database: String
-        /// Restored checkpoints go to `<output_root>/<watch>/<run>/<checkpoint>`.
+        /// Restored checkpoints go to
+        /// `<output_root>/<watch>/<watched root's name>/<checkpoint's path under the root>`.
         public var outputRoot: String
         /// Outcomes older than this many days are purged (0 keeps everything).
         public var keepDays: Double
+        /// How many times a checkpoint whose processing failed on the daemon's side
+        /// (`error`: output not writable, disk full, a file not readable yet) is
+        /// attempted in all; 1 never retries.
+        public var retryAttempts: Int = 5
+        /// The wait before the first retry; each next one waits twice as long.
+        public var retrySeconds: Double = 60
     }
 
     /// One `[[watch]]` group: directories whose checkpoints share a base and a policy.

@@ -1,5 +1,8 @@
+import Foundation
 import History
+import Retention
 import SafeTensors
+import SystemCalls
 
 /// Why a checkpoint's processing failed, as the status its outcome gets: the one place
 /// errors from the weight passes are sorted.
@@ -16,7 +19,42 @@ enum FailureClassification {
         if CheckpointLayout.detect(directory: path) == nil {
             return (.vanished, "the checkpoint disappeared while it was processed (\(error))")
         }
+        if let transient = transientFailure(error) {
+            return (.error, "\(error) (\(transient); retried)")
+        }
         return (isCheckpointFault(error) ? .rejected : .error, "\(error)")
+    }
+
+    /// System errors that may pass (permissions fixed, space freed, a device back): a
+    /// checkpoint that hits one is not at fault, and is retried.
+    static let transientErrnos: Set<Int32> = [EACCES, EPERM, EIO, ENOSPC, EROFS, EDQUOT, ENOMEM, EMFILE, ENFILE, EAGAIN, EBUSY, ETIMEDOUT]
+
+    /// What makes `error` transient, if anything: its system error's errno.
+    static func transientFailure(_ error: any Error) -> String? {
+        guard let system = systemError(in: error), transientErrnos.contains(system.errno) else { return nil }
+        return "a system error that may pass"
+    }
+
+    /// The system call failure inside `error`, through the wrappers the passes use.
+    static func systemError(in error: any Error) -> SystemError? {
+        switch error {
+        case let error as SystemError: return error
+        case let error as SafeTensorsError:
+            if case .system(let system) = error.reason { return system }
+        case let error as CheckpointError:
+            if case .system(let system) = error.reason { return system }
+            if case .file(let file) = error.reason { return systemError(in: file) }
+        case let error as DriftError:
+            switch error.reason {
+            case .checkpoint(let inner): return systemError(in: inner)
+            case .file(let inner), .output(let inner): return systemError(in: inner)
+            default: return nil
+            }
+        case let error as DaemonError:
+            if case .system(let system) = error { return system }
+        default: return nil
+        }
+        return nil
     }
 
     /// Whether `error` is the checkpoint's fault rather than the daemon's: the error says

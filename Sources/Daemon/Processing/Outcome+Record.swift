@@ -12,6 +12,8 @@ extension Outcome {
         record.driftSeconds = driftSeconds
         record.restoreSeconds = restoreSeconds
         record.error = error
+        record.attempts = attempts
+        record.retryAt = retryAt
         if let drift {
             record.fingerprint = drift.fingerprint
             record.baseFingerprint = drift.baseFingerprint

@@ -22,6 +22,10 @@ struct Outcome: Sendable {
     var trials: [TuneTrial] = []
     /// Why the checkpoint was rejected, vanished or failed.
     var error: String?
+    /// The attempt this is (1 the first time).
+    var attempts = 1
+    /// When to try again (an `error` with attempts left).
+    var retryAt: Date?
     var startedAt: Date
     var finishedAt: Date?
     var driftSeconds: Double?

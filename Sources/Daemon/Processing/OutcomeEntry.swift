@@ -62,7 +62,9 @@ struct OutcomeEntry {
         case .vanished:
             return "\(name) vanished before it was processed"
         case .error, .processing:
-            return "\(name) not processed: \(record.error ?? "unknown error")"
+            let retry = record.retryAt.map { " — attempt \(record.attempts); retrying after \(ISO8601DateFormatter().string(from: $0))" }
+                ?? (record.attempts > 1 ? " — gave up after \(record.attempts) attempts; `retaind retry` to try again" : "")
+            return "\(name) not processed: \(record.error ?? "unknown error")\(retry)"
         }
     }
 
@@ -94,6 +96,8 @@ struct OutcomeEntry {
         put("forget_ppl_before", record.forgetPPLBefore)
         put("forget_ppl_after", record.forgetPPLAfter)
         put("verify_error", record.verifyError)
+        if record.attempts > 1 || record.retryAt != nil { fields["retaind.attempts"] = "\(record.attempts)" }
+        put("retry_at", record.retryAt.map { ISO8601DateFormatter().string(from: $0) })
         if let started = record.startedAt, let finished = record.finishedAt {
             put("seconds", finished.timeIntervalSince(started))
         }

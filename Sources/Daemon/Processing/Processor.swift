@@ -20,29 +20,56 @@ final class Processor: Sendable {
     let status: StatusBoard
     /// The deadline of the step in progress, which the watchdog checks.
     let deadline: ProgressDeadline
-    private let installed: Mutex<(watches: [String: ActiveWatch], outputRoot: String)>
+    private let installed: Mutex<(watches: [String: ActiveWatch], outputRoot: String, retry: RetryPolicy)>
+    private let fatal: FatalStop?
+    /// Told when an outcome is to be tried again, and when: the watcher looks then.
+    private let retryScheduled: @Sendable (_ path: String, _ time: Date) -> Void
 
     init(history: any CheckpointHistory, outputRoot: String, logger: Logger, status: StatusBoard,
-         deadline: ProgressDeadline = ProgressDeadline()) {
+         deadline: ProgressDeadline = ProgressDeadline(), fatal: FatalStop? = nil,
+         retryScheduled: @escaping @Sendable (String, Date) -> Void = { _, _ in }) {
+        self.fatal = fatal
+        self.retryScheduled = retryScheduled
         self.history = history
         self.logger = logger
         self.status = status
         self.deadline = deadline
-        installed = Mutex(([:], outputRoot))
+        installed = Mutex(([:], outputRoot, RetryPolicy()))
+    }
+
+    /// How failures on the daemon's side are retried: `attempts` in all, the first retry
+    /// after `seconds`, each next one after twice as long.
+    struct RetryPolicy: Sendable {
+        var attempts = 5
+        var seconds: Double = 60
+
+        init() {}
+
+        /// The policy of `[store]`'s `retry_attempts` and `retry_seconds`.
+        init(_ store: Configuration.Store) {
+            attempts = store.retryAttempts
+            seconds = store.retrySeconds
+        }
+
+        /// When attempt `attempt` (1-based) that failed at `time` is tried again; nil
+        /// when it was the last.
+        func retryTime(after attempt: Int, at time: Date) -> Date? {
+            attempt < attempts ? time.addingTimeInterval(seconds * pow(2, Double(attempt - 1))) : nil
+        }
     }
 
     /// Installs the watches a (re)load produced; a checkpoint in progress finishes with
     /// the settings it started with.
-    func configure(_ watches: [ActiveWatch], outputRoot: String) {
+    func configure(_ watches: [ActiveWatch], outputRoot: String, retry: RetryPolicy = RetryPolicy()) {
         let table = Dictionary(uniqueKeysWithValues: watches.map { ($0.settings.name, $0) })
-        installed.withLock { $0 = (table, outputRoot) }
+        installed.withLock { $0 = (table, outputRoot, retry) }
     }
 
     /// Processes one candidate and records its outcome; nil when there was nothing to
     /// record (changed since it was found, already done, or its watch was removed).
     @discardableResult
     func process(_ candidate: Candidate) -> CheckpointRecord? {
-        let (watch, outputRoot) = installed.withLock { ($0.watches[candidate.watch], $0.outputRoot) }
+        let (watch, outputRoot, retry) = installed.withLock { ($0.watches[candidate.watch], $0.outputRoot, $0.retry) }
         guard let watch else { return nil }
 
         // Changed since the watcher found it quiet: the watcher offers it again once it
@@ -74,6 +101,8 @@ final class Processor: Sendable {
             outcome = assessed
         }
         outcome.finishedAt = Date()
+        outcome.attempts = ((try? history.previousAttempts(path: candidate.path)) ?? 0) + 1
+        if outcome.status == .error { outcome.retryAt = retry.retryTime(after: outcome.attempts, at: outcome.finishedAt!) }
         let record = outcome.record(claim: claim)
         do {
             try history.finish(record, modules: outcome.moduleRecords(checkpointID: claim.id!),
@@ -82,6 +111,7 @@ final class Processor: Sendable {
             logHistoryFailure("cannot record a checkpoint's outcome in the history", candidate, error)
         }
         OutcomeEntry(record: record).log(to: logger)
+        if let retry = record.retryAt { retryScheduled(candidate.path, retry) }
         status.set(activity: "idle; last: \(record.status.rawValue) \(candidate.path)")
         return record
     }
@@ -211,6 +241,7 @@ final class Processor: Sendable {
     }
 
     private func logHistoryFailure(_ message: Logger.Message, _ candidate: Candidate, _ error: any Error) {
+        fatal?.stopIfFatal(error)
         logger.error(message, metadata: [
             "message_id": "\(MessageID.daemonError.rawValue)", "retaind.checkpoint": "\(candidate.path)", "retaind.error": "\(error)",
         ])

@@ -27,6 +27,7 @@ public struct DaemonService: Service {
         let daemon = try await DaemonServices.start(configurationPath: configurationPath, logger: logger, notifier: notifier)
         var quiet = logger
         quiet.logLevel = .warning
+        defer { daemon.lock.release() }
         try await ServiceGroup(configuration: .init(services: daemon.services, logger: quiet)).run()
     }
 }
@@ -39,7 +40,14 @@ public struct DaemonService: Service {
 /// hears `READY=1` — configuration read, history opened, bases loaded, first scan done —
 /// and throws when the configuration or the history cannot be used (the process should
 /// exit non-zero).
-struct DaemonServices: Sendable {
+public struct DaemonServices: Sendable {
+    /// The PID of the daemon that holds `database`'s lock now, if one does.
+    public static func runningDaemon(database: String) -> Int32? {
+        DaemonLock.isHeld(database: database) ? DaemonLock.holder(database: database) : nil
+    }
+
+    /// Held while the services run: one daemon per history.
+    let lock: DaemonLock
     let services: [any Service]
 
     /// Readies the daemon described by the file at `configurationPath`.
@@ -49,7 +57,9 @@ struct DaemonServices: Sendable {
         let configuration = RunningConfiguration(loaded)
         // Trap SIGHUP before READY=1: an early reload must not kill the process.
         let hangups = await UnixSignalsSequence(trapping: .sighup)
+        let retryRequests = await UnixSignalsSequence(trapping: .sigusr1)
         notifier.status("opening history \(loaded.store.database)")
+        let lock = try DaemonLock.acquire(database: loaded.store.database)
         let history = try HistoryStore(path: loaded.store.database)
         for path in try history.abandonUnfinished() {
             logger.notice("a checkpoint was in progress when the daemon stopped; processing it again", metadata: ["retaind.checkpoint": "\(path)"])
@@ -60,13 +70,16 @@ struct DaemonServices: Sendable {
 
         try history.clearAllPending()  // the first scan finds them again
         let status = StatusBoard(notifier: notifier)
-        let processor = Processor(history: history, outputRoot: loaded.store.outputRoot, logger: logger, status: status)
+        let queue = CandidateQueue()
+        let fatal = FatalStop(queue: queue)
         let activation = WatchActivation(contexts: ContextCache(), logger: logger)
         notifier.status("loading bases and profiles")
         let active = await blocking { activation.activate(loaded.watches) }
-        processor.configure(active, outputRoot: loaded.store.outputRoot)
-        let queue = CandidateQueue()
-        let watcher = try Watcher(watches: active.map(\.settings), queue: queue, history: history, status: status, logger: logger)
+        let watcher = try Watcher(watches: active.map(\.settings), queue: queue, history: history, status: status, fatal: fatal,
+                                  logger: logger)
+        let processor = Processor(history: history, outputRoot: loaded.store.outputRoot, logger: logger, status: status, fatal: fatal,
+                                  retryScheduled: { path, time in watcher.recheck(path, at: time) })
+        processor.configure(active, outputRoot: loaded.store.outputRoot, retry: .init(loaded.store))
         notifier.status("scanning watched directories")
         await blocking { watcher.start() }
 
@@ -74,13 +87,14 @@ struct DaemonServices: Sendable {
         notifier.ready(status: summary)
         logger.info("retaind ready: \(summary)", metadata: ["message_id": "\(MessageID.started.rawValue)", "retaind.config": "\(configurationPath)"])
 
-        return DaemonServices(services: [
-            ProcessingService(queue: queue, processor: processor),
+        return DaemonServices(lock: lock, services: [
+            ProcessingService(queue: queue, processor: processor, fatal: fatal),
             WatcherService(watcher: watcher),
             purge,
             WatchdogService(notifier: notifier, deadline: processor.deadline, heartbeat: { watcher.lastHeartbeat }),
             ReloadService(hangups: hangups, configurationPath: configurationPath, configuration: configuration,
                           activation: activation, processor: processor, watcher: watcher, notifier: notifier, logger: logger),
+            RetryRequestService(requests: retryRequests, watcher: watcher, logger: logger),
             StoppingNotice(notifier: notifier, logger: logger),
         ])
     }

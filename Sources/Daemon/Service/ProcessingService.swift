@@ -7,22 +7,25 @@ import ServiceLifecycle
 ///
 /// On graceful shutdown the checkpoint in progress is finished (its output is atomic
 /// either way) and nothing new is started.
+/// A fatal condition (``FatalStop``) closes the queue too; the service then throws it.
 struct ProcessingService: Service {
     let queue: CandidateQueue
     let processor: Processor
+    let fatal: FatalStop
 
     func run() async throws {
-        let done = DispatchSemaphore(value: 0)
+        let (finished, done) = AsyncStream.makeStream(of: Never.self)
         let thread = Thread { [queue, processor] in
             while let candidate = queue.take() { processor.process(candidate) }
-            done.signal()
+            done.finish()
         }
         thread.name = "retaind-processing"
         thread.start()
-        try? await gracefulShutdown()
-        await blocking {
+        await withGracefulShutdownHandler {
+            for await _ in finished {}
+        } onGracefulShutdown: {
             queue.close()
-            done.wait()
         }
+        if let error = fatal.error { throw error }
     }
 }

@@ -45,7 +45,7 @@ struct ReloadService: Service {
         }
         let applied = next
         let active = await blocking { activation.activate(applied.watches) }
-        processor.configure(active, outputRoot: applied.store.outputRoot)
+        processor.configure(active, outputRoot: applied.store.outputRoot, retry: .init(applied.store))
         await blocking { watcher.reconfigure(active.map(\.settings)) }
         configuration.current = applied
         let summary = WatchActivation.summary(active, applied)

@@ -22,6 +22,8 @@ struct CheckpointTracker {
         var state: State
         /// The pending reason last reported, and when.
         var reported: (reason: CheckpointReadiness.PendingReason, at: Date)?
+        /// It was created or moved in while watched: if it goes before its outcome, it vanished.
+        var appeared = false
     }
 
     /// What the history is told about pending checkpoints.
@@ -30,6 +32,8 @@ struct CheckpointTracker {
         case pending(path: String, watch: String, reason: String)
         /// `path` no longer waits (handed over, ignored, or gone).
         case cleared(path: String)
+        /// `path` was pending (seen, not ready) and is gone: it gets a `vanished` outcome.
+        case vanished(path: String, watch: String, signature: String, reason: String)
     }
 
     private enum State: Equatable {
@@ -42,6 +46,8 @@ struct CheckpointTracker {
     }
 
     private var tracked: [String: Tracked] = [:]
+    /// Watch names by index, for what is reported about forgotten directories.
+    private var watchNames: [Int: String] = [:]
     private let logger: Logger
     private let report: (PendingUpdate) -> Void
 
@@ -54,12 +60,36 @@ struct CheckpointTracker {
         self.report = report
     }
 
+    /// What the history says of a ready directory's files.
+    enum Recorded: Equatable {
+        /// No outcome: offer it.
+        case none
+        /// An outcome that stands.
+        case done
+        /// An outcome to be tried again at this time.
+        case retry(at: Date)
+    }
+
+    /// Looks at every directory again at the next evaluation, also those handed over
+    /// (`retaind retry` asked for one to be redone).
+    mutating func reconsiderAll() {
+        for path in tracked.keys where tracked[path]?.state == .handedOver {
+            tracked[path]!.state = .waiting(recheck: Date.distantPast)
+        }
+    }
+
+    /// Looks at `path` again at `time`, even if handed over (its outcome is retried then).
+    mutating func recheck(_ path: String, at time: Date) {
+        tracked[path]?.state = .waiting(recheck: time)
+    }
+
     /// How many directories wait to be ready.
     var pendingCount: Int { tracked.values.count { $0.reported != nil } }
 
     /// Keeps what is known of checkpoints of watches that stay across a reload (so they
     /// are not offered again), re-indexed to the new list.
     mutating func remap(from old: [Configuration.Watch], to new: [Configuration.Watch]) {
+        watchNames = Dictionary(uniqueKeysWithValues: new.enumerated().map { ($0.offset, $0.element.name) })
         var remapped: [String: Tracked] = [:]
         for (path, var entry) in tracked {
             guard let index = new.firstIndex(where: { $0.name == old[entry.location.watch].name }) else { continue }
@@ -67,6 +97,14 @@ struct CheckpointTracker {
             remapped[path] = entry
         }
         tracked = remapped
+    }
+
+    /// A checkpoint directory that appeared and was gone before it could be looked at:
+    /// reported `vanished` unless it is tracked (then its own state decides).
+    func appearedAndGone(_ path: String, at location: Location, watches: [Configuration.Watch]) {
+        guard tracked[path] == nil else { return }
+        report(.vanished(path: path, watch: watches[location.watch].name, signature: "",
+                         reason: "it appeared and was deleted before it could be read"))
     }
 
     /// Forgets every directory not in `present` (a full scan did not find it).
@@ -81,7 +119,16 @@ struct CheckpointTracker {
     }
 
     private mutating func forget(_ path: String) {
-        if tracked.removeValue(forKey: path)?.reported != nil { report(.cleared(path: path)) }
+        guard let entry = tracked.removeValue(forKey: path) else { return }
+        let why: String
+        if let pending = entry.reported {
+            why = "it was pending: \(pending.reason.text)"
+        } else if entry.appeared, case .waiting = entry.state {
+            why = "it appeared and was deleted before it was complete"
+        } else {
+            return
+        }
+        report(.vanished(path: path, watch: watchNames[entry.location.watch] ?? "", signature: entry.snapshot.signature, reason: why))
     }
 
     /// Directories whose recheck time has come, with where they belong.
@@ -105,15 +152,27 @@ struct CheckpointTracker {
     /// - Parameters:
     ///   - offer: hands a candidate to the queue; false when the queue is full (the
     ///     directory is looked at again a second later).
-    ///   - alreadyDone: whether the history has an outcome for these exact files.
+    ///   - appeared: an event said it was just created or moved in.
+    ///   - recorded: what the history has for these exact files.
     mutating func evaluate(_ path: String, at location: Location, watches: [Configuration.Watch], patterns: [CheckpointPattern],
-                           now: Date = Date(), offer: (Candidate) -> Bool, alreadyDone: (String, String) -> Bool) {
+                           appeared: Bool = false, now: Date = Date(), offer: (Candidate) -> Bool,
+                           recorded: (String, String) -> Recorded) {
         guard let snapshot = DirectorySnapshot(directory: path) else {
+            // Just created and gone already: rotated away before it could be read.
+            if appeared, tracked[path] == nil { appearedAndGone(path, at: location, watches: watches) }
             forget(path)
             return
         }
+        watchNames[location.watch] = watches[location.watch].name
         var entry: Tracked
         if var known = tracked[path] {
+            if known.state == .handedOver, snapshot.isStrictSubset(of: known.snapshot) {
+                // Files only go away: the directory is being deleted (rotation) after its
+                // outcome. Never offer what is left of it again.
+                known.snapshot = snapshot
+                tracked[path] = known
+                return
+            }
             if known.snapshot != snapshot {
                 // A queued older version stays queued: the processor skips it when its
                 // files differ, or records it vanished when they are gone.
@@ -125,7 +184,8 @@ struct CheckpointTracker {
         } else {
             // Files older than now have been quiet since they were written, so a
             // checkpoint that arrived while the daemon was down needs no extra wait.
-            entry = Tracked(location: location, snapshot: snapshot, quietSince: min(now, snapshot.newestChange), state: .waiting(recheck: nil))
+            entry = Tracked(location: location, snapshot: snapshot, quietSince: min(now, snapshot.newestChange), state: .waiting(recheck: nil),
+                            appeared: appeared)
         }
         defer { tracked[path] = entry }
         guard case .waiting = entry.state else { return }
@@ -162,10 +222,16 @@ struct CheckpointTracker {
             entry.state = .waiting(recheck: recheck)
         case .ready(let rejection):
             let signature = snapshot.signature
-            if alreadyDone(path, signature) {
+            switch recorded(path, signature) {
+            case .none:
+                break
+            case .done:
                 entry.state = .handedOver
                 if entry.reported != nil { report(.cleared(path: path)) }
                 entry.reported = nil
+                return
+            case .retry(let time):
+                entry.state = .waiting(recheck: time)
                 return
             }
             let candidate = Candidate(path: path, watch: watch.name, root: entry.location.root, signature: signature, detectedAt: now,

@@ -58,6 +58,11 @@ struct DirectorySnapshot: Equatable {
 
     func contains(_ name: String) -> Bool { entries.contains { $0.name == name } }
 
+    /// Whether this is `other` with some files gone and none added or changed.
+    func isStrictSubset(of other: DirectorySnapshot) -> Bool {
+        entries.count < other.entries.count && entries.allSatisfy { other.entries.contains($0) }
+    }
+
     /// The bytes of the safetensors files: what a pass over the weights reads.
     var weightBytes: Int { entries.filter { $0.name.hasSuffix(".safetensors") }.reduce(0) { $0 + $1.size } }
 }

@@ -21,18 +21,28 @@ struct WatchTree {
         var removed: [String] = []
         /// The kernel dropped events: only a full scan is safe.
         var overflowed = false
+        /// Checkpoint directories that appeared and were gone before they could be looked
+        /// at (a Trainer rotating them away at once): each still gets a `vanished` outcome.
+        var appearedAndGone: [(String, Location)] = []
     }
 
-    /// Checkpoint directories with where they belong, in order of discovery, once each.
+    /// Checkpoint directories with where they belong, in order of discovery, once each;
+    /// `appeared` when an event said the directory was just created or moved in (so if it
+    /// goes away before its outcome, it vanished), not found by a scan or changed.
     struct OrderedCheckpoints: Sequence {
+        typealias Element = (path: String, location: Location, appeared: Bool)
         private(set) var paths: Set<String> = []
-        private var items: [(String, Location)] = []
+        private var items: [Element] = []
 
-        mutating func append(_ path: String, _ location: Location) {
-            if paths.insert(path).inserted { items.append((path, location)) }
+        mutating func append(_ path: String, _ location: Location, appeared: Bool) {
+            if paths.insert(path).inserted {
+                items.append((path, location, appeared))
+            } else if appeared, let i = items.firstIndex(where: { $0.path == path }) {
+                items[i].appeared = true
+            }
         }
 
-        func makeIterator() -> IndexingIterator<[(String, Location)]> { items.makeIterator() }
+        func makeIterator() -> IndexingIterator<[Element]> { items.makeIterator() }
     }
 
     private struct WatchedDirectory {
@@ -48,6 +58,9 @@ struct WatchTree {
     private(set) var patterns: [CheckpointPattern] = []
     private var directories: [Int32: WatchedDirectory] = [:]
     private var descriptorOfPath: [String: Int32] = [:]
+    /// What each root resolved to at the last scan: a root that is a symlink re-pointed
+    /// elsewhere gets its watches dropped and its new target walked.
+    private var resolvedRoots: [String: String] = [:]
 
     init(inotify: Inotify, logger: Logger) {
         self.inotify = inotify
@@ -59,6 +72,7 @@ struct WatchTree {
         for wd in directories.keys { inotify.remove(wd) }
         directories.removeAll()
         descriptorOfPath.removeAll()
+        resolvedRoots.removeAll()
         watches = newWatches
         patterns = newWatches.map { CheckpointPattern($0.pattern) }
     }
@@ -69,7 +83,15 @@ struct WatchTree {
         var found = OrderedCheckpoints()
         for (index, watch) in watches.enumerated() {
             for root in watch.dirs {
-                walk(root, level: 0, location: Location(watch: index, root: root), found: &found)
+                let target = Self.resolved(root)
+                if let previous = resolvedRoots[root], previous != target {
+                    logger.notice("watched directory now resolves elsewhere; watching its new target", metadata: [
+                        "retaind.dir": "\(root)", "retaind.target": "\(target ?? "nothing")",
+                    ])
+                    unwatchSubtree(root)
+                }
+                resolvedRoots[root] = target
+                walk(root, level: 0, location: Location(watch: index, root: root), appeared: false, found: &found)
             }
         }
         return found
@@ -89,16 +111,20 @@ struct WatchTree {
             if event.mask & UInt32(IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF) != 0 {
                 directories[event.descriptor] = nil
                 if descriptorOfPath[directory.path] == event.descriptor { descriptorOfPath[directory.path] = nil }
-                if atCheckpointDepth { changes.checkpoints.append(directory.path, directory.location) }
+                if atCheckpointDepth { changes.checkpoints.append(directory.path, directory.location, appeared: false) }
                 continue
             }
             if atCheckpointDepth {
-                changes.checkpoints.append(directory.path, directory.location)
+                changes.checkpoints.append(directory.path, directory.location, appeared: false)
             } else if event.isDirectory, patterns[directory.location.watch].matches(event.name, level: directory.level),
                       !Self.isStaging(event.name, level: directory.level, pattern: patterns[directory.location.watch]) {
                 let child = directory.path + "/" + event.name
                 if event.mask & UInt32(IN_CREATE | IN_MOVED_TO) != 0 {
-                    walk(child, level: directory.level + 1, location: directory.location, found: &changes.checkpoints)
+                    if directory.level + 1 == patterns[directory.location.watch].depth, !Self.isDirectory(child) {
+                        changes.appearedAndGone.append((child, directory.location))
+                        continue
+                    }
+                    walk(child, level: directory.level + 1, location: directory.location, appeared: true, found: &changes.checkpoints)
                 } else if event.mask & UInt32(IN_DELETE | IN_MOVED_FROM) != 0 {
                     unwatchSubtree(child)
                     changes.removed.append(child)
@@ -108,7 +134,7 @@ struct WatchTree {
         return changes
     }
 
-    private mutating func walk(_ path: String, level: Int, location: Location, found: inout OrderedCheckpoints) {
+    private mutating func walk(_ path: String, level: Int, location: Location, appeared: Bool, found: inout OrderedCheckpoints) {
         let pattern = patterns[location.watch]
         guard Self.isDirectory(path) else {
             if level == 0 {
@@ -118,13 +144,13 @@ struct WatchTree {
         }
         addWatch(path, level: level, location: location)
         if level == pattern.depth {
-            found.append(path, location)
+            found.append(path, location, appeared: appeared)
             return
         }
         guard let children = try? FileManager.default.contentsOfDirectory(atPath: path) else { return }
         // Trainer staging directories (`tmp-checkpoint-*`) are renamed when done: wait for that.
         for name in children where pattern.matches(name, level: level) && !Self.isStaging(name, level: level, pattern: pattern) {
-            walk(path + "/" + name, level: level + 1, location: location, found: &found)
+            walk(path + "/" + name, level: level + 1, location: location, appeared: appeared, found: &found)
         }
     }
 
@@ -152,6 +178,13 @@ struct WatchTree {
     /// Whether `name` at `level` is a Trainer's staging directory for a checkpoint.
     static func isStaging(_ name: String, level: Int, pattern: CheckpointPattern) -> Bool {
         level == pattern.depth - 1 && name.hasPrefix("tmp-checkpoint-")
+    }
+
+    /// What `path` resolves to through symlinks, or nil when it does not exist.
+    private static func resolved(_ path: String) -> String? {
+        guard let real = realpath(path, nil) else { return nil }
+        defer { free(real) }
+        return String(cString: real)
     }
 
     private static func isDirectory(_ path: String) -> Bool {

@@ -18,6 +18,8 @@ final class Watcher: @unchecked Sendable {
     private struct Mailbox {
         var watches: [Configuration.Watch]?
         var stop = false
+        var reconsider = false
+        var rechecks: [(String, Date)] = []
     }
 
     private let queue: CandidateQueue
@@ -38,7 +40,7 @@ final class Watcher: @unchecked Sendable {
     /// what is already done and tells it what is pending, and counts pending ones on
     /// `status`.
     init(watches: [Configuration.Watch], queue: CandidateQueue, history: any CheckpointHistory, status: StatusBoard,
-         logger: Logger) throws(DaemonError) {
+         fatal: FatalStop? = nil, logger: Logger) throws(DaemonError) {
         self.queue = queue
         self.history = history
         self.status = status
@@ -52,8 +54,19 @@ final class Watcher: @unchecked Sendable {
                     try history.recordPending(PendingRecord(path: path, watch: watch, reason: reason, firstSeen: now, updatedAt: now))
                 case .cleared(let path):
                     try history.clearPending(path: path)
+                case .vanished(let path, let watch, let signature, let reason):
+                    // The one outcome of a checkpoint seen but deleted before it was ready.
+                    let now = Date()
+                    var record = try history.begin(CheckpointRecord(path: path, watch: watch, signature: signature, detectedAt: now))
+                    record.status = .vanished
+                    record.error = "deleted before it was ready (\(reason))"
+                    record.startedAt = now
+                    record.finishedAt = now
+                    try history.finish(record, modules: [], trials: [])
+                    OutcomeEntry(record: record).log(to: logger)
                 }
             } catch {
+                if fatal?.stopIfFatal(error) == true { return }
                 logger.warning("cannot record a pending checkpoint in the history", metadata: [
                     "message_id": "\(MessageID.daemonError.rawValue)", "retaind.error": "\(error)",
                 ])
@@ -89,6 +102,19 @@ final class Watcher: @unchecked Sendable {
         scanned.wait()
     }
 
+    /// Looks at every checkpoint again now, also those with an outcome: `retaind retry`
+    /// marked one to redo (SIGUSR1).
+    func reconsiderAll() {
+        mailbox.withLock { $0.reconsider = true }
+        inotify.wake()
+    }
+
+    /// Looks at `path` again at `time` (its outcome is to be retried then).
+    func recheck(_ path: String, at time: Date) {
+        mailbox.withLock { $0.rechecks.append((path, time)) }
+        inotify.wake()
+    }
+
     /// When the watcher's loop last ran: it runs at least every second.
     var lastHeartbeat: Date { heartbeat.withLock { $0 } }
 
@@ -98,8 +124,13 @@ final class Watcher: @unchecked Sendable {
         defer { finished.signal() }
         while true {
             let mail = mailbox.withLock { box in
-                defer { box.watches = nil }
+                defer { box.watches = nil; box.reconsider = false; box.rechecks = [] }
                 return box
+            }
+            for (path, time) in mail.rechecks { tracker.recheck(path, at: time) }
+            if mail.reconsider {
+                tracker.reconsiderAll()
+                nextRescan = .distantPast
             }
             if mail.stop { return }
             if let watches = mail.watches {
@@ -120,7 +151,8 @@ final class Watcher: @unchecked Sendable {
                 rescan()
             }
             for prefix in changes.removed { tracker.forgetSubtree(prefix) }
-            for (path, location) in changes.checkpoints { evaluate(path, location) }
+            for (path, location) in changes.appearedAndGone { tracker.appearedAndGone(path, at: location, watches: tree.watches) }
+            for (path, location, appeared) in changes.checkpoints { evaluate(path, location, appeared: appeared) }
             status.set(pending: tracker.pendingCount)
         }
     }
@@ -128,14 +160,15 @@ final class Watcher: @unchecked Sendable {
     /// Walks every root: finds new checkpoint directories and forgets vanished ones.
     private func rescan() {
         let found = tree.scan()
-        for (path, location) in found { evaluate(path, location) }
+        for (path, location, _) in found { evaluate(path, location) }
         tracker.keepOnly(found.paths)
         nextRescan = Date().addingTimeInterval(tree.watches.map(\.rescanSeconds).min() ?? 60)
     }
 
-    private func evaluate(_ path: String, _ location: CheckpointTracker.Location) {
-        tracker.evaluate(path, at: location, watches: tree.watches, patterns: tree.patterns, offer: queue.offer) { path, signature in
-            (try? history.hasOutcome(path: path, signature: signature)) ?? false
+    private func evaluate(_ path: String, _ location: CheckpointTracker.Location, appeared: Bool = false) {
+        tracker.evaluate(path, at: location, watches: tree.watches, patterns: tree.patterns, appeared: appeared, offer: queue.offer) { path, signature in
+            if (try? history.hasOutcome(path: path, signature: signature)) != true { return .none }
+            return ((try? history.nextRetry(path: path, signature: signature)) ?? nil).map { .retry(at: $0) } ?? .done
         }
     }
 }

@@ -29,12 +29,22 @@ final class InMemoryHistory: CheckpointHistory {
         }
     }
 
+    func nextRetry(path: String, signature: String) -> Date? {
+        state.withLock { $0.records.last { $0.path == path && $0.signature == signature && $0.retryAt != nil }?.retryAt }
+    }
+
+    func previousAttempts(path: String) -> Int {
+        state.withLock { $0.records.filter { $0.path == path && $0.retryAt != nil }.map(\.attempts).max() ?? 0 }
+    }
+
     func clearPending(path: String) {
         state.withLock { _ = $0.pending.removeValue(forKey: path) }
     }
 
     func hasOutcome(path: String, signature: String) -> Bool {
-        state.withLock { $0.records.contains { $0.path == path && $0.signature == signature && $0.status != .processing } }
+        state.withLock {
+            $0.records.contains { $0.path == path && $0.signature == signature && $0.status != .processing && ($0.retryAt.map { $0 > Date() } ?? true) }
+        }
     }
 
     func begin(_ record: CheckpointRecord) -> CheckpointRecord {
@@ -49,7 +59,7 @@ final class InMemoryHistory: CheckpointHistory {
     }
 
     func outcome(path: String, fingerprint: String) -> CheckpointRecord? {
-        state.withLock { $0.records.first { $0.path == path && $0.fingerprint == fingerprint && $0.status != .processing } }
+        state.withLock { $0.records.first { $0.path == path && $0.fingerprint == fingerprint && $0.status != .processing && $0.retryAt == nil } }
     }
 
     func resolveDuplicate(claim: CheckpointRecord, of existing: CheckpointRecord) {
@@ -62,6 +72,7 @@ final class InMemoryHistory: CheckpointHistory {
 
     func finish(_ record: CheckpointRecord, modules: [ModuleRecord], trials: [TuneTrialRecord]) throws(HistoryError) {
         try state.withLock { state throws(HistoryError) in
+            state.records.removeAll { $0.path == record.path && $0.id != record.id && $0.retryAt != nil }
             if let fingerprint = record.fingerprint,
                state.records.contains(where: { $0.id != record.id && $0.path == record.path && $0.fingerprint == fingerprint }) {
                 throw HistoryError(path: ":memory:", reason: .sqlite("UNIQUE constraint failed: checkpoint.path, checkpoint.fingerprint"))

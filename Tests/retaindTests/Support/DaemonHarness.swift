@@ -81,6 +81,8 @@ final class DaemonHarness: @unchecked Sendable {
     }
 
     var pid: Int32 { process!.processIdentifier }
+    var isRunning: Bool { process?.isRunning ?? false }
+    var exitStatus: Int32? { process.flatMap { $0.isRunning ? nil : $0.terminationStatus } }
 
     /// Sends `signal` and, for SIGTERM/SIGKILL, waits for the exit; returns the status.
     @discardableResult
