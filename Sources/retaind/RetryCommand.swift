@@ -31,7 +31,7 @@ struct RetryCommand: ParsableCommand {
         }
         let history = try HistoryStore(path: configuration.store.database)
         let absolute = key.hasPrefix("/") ? key : FileManager.default.currentDirectoryPath + "/" + key
-        guard let record = try history.requestRetry(matching: key) ?? history.requestRetry(matching: (absolute as NSString).standardizingPath) else {
+        guard let record = try history.requestRetry(matching: key) ?? history.requestRetry(matching: LexicalPath.normalized(absolute)) else {
             throw Failure("no outcome for \(key) in \(history.path)")
         }
         let previous = "\(record.status.rawValue)\(record.error.map { ": \($0)" } ?? "")"

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Daemon
 import Foundation
 import History
 
@@ -24,8 +25,8 @@ struct ShowCommand: ParsableCommand {
     func run() throws {
         let history = try state.openHistory()
         let absolute = key.hasPrefix("/") ? key : FileManager.default.currentDirectoryPath + "/" + key
-        guard let (record, modules) = try history.outcome(matching: key) ?? history.outcome(matching: (absolute as NSString).standardizingPath) else {
-            if let pending = try history.pending(path: key) ?? history.pending(path: (absolute as NSString).standardizingPath) {
+        guard let (record, modules) = try history.outcome(matching: key) ?? history.outcome(matching: LexicalPath.normalized(absolute)) else {
+            if let pending = try history.pending(path: key) ?? history.pending(path: LexicalPath.normalized(absolute)) {
                 try showPending(pending)
                 return
             }

@@ -34,7 +34,7 @@ extension Configuration {
             throw ConfigurationError(file: path, message: "not valid TOML: \(error)")
         }
         let reader = TOMLTableReader(table: root, path: "", context: .init(file: path, lines: TOMLKeyLines(source: source),
-                                                                        directory: (path as NSString).deletingLastPathComponent))
+                                                                        directory: (LexicalPath.normalized(path, relativeTo: FileManager.default.currentDirectoryPath) as NSString).deletingLastPathComponent))
         return try reader.configuration(path: path)
     }
 }
@@ -79,8 +79,7 @@ extension TOMLTableReader {
         }
         var dirs: [String] = []
         for dir in try strings("dirs") {
-            let absolute = dir.hasPrefix("/") ? dir : (context.directory as NSString).appendingPathComponent(dir)
-            dirs.append((absolute as NSString).standardizingPath)
+            dirs.append(LexicalPath.normalized(dir, relativeTo: context.directory))
         }
         let pattern = try string("pattern") ?? "checkpoint-*"
         guard !pattern.isEmpty, !pattern.hasPrefix("/"), !pattern.split(separator: "/").contains(where: { $0 == ".." || $0 == "." }) else {

@@ -63,8 +63,7 @@ final class TOMLTableReader {
     /// taken from the configuration file's directory.
     func path(_ name: String, required: Bool) throws(ConfigurationError) -> String? {
         guard let raw = required ? try requiredString(name) : try string(name), !raw.isEmpty else { return nil }
-        let absolute = raw.hasPrefix("/") ? raw : (context.directory as NSString).appendingPathComponent(raw)
-        return (absolute as NSString).standardizingPath
+        return LexicalPath.normalized(raw, relativeTo: context.directory)
     }
 
     func number(_ name: String, default fallback: Double?, minimum: Double? = nil, positive: Bool = false) throws(ConfigurationError) -> Double? {

@@ -61,10 +61,10 @@ public struct VerdictWaiter {
     public func verdict(for target: Target) throws -> Verdict {
         switch target {
         case .checkpoint(let path):
-            return try verdict(checkpoint: (path as NSString).standardizingPath, watch: try coverage.watch(ofCheckpoint: path))
+            return try verdict(checkpoint: LexicalPath.normalized(path), watch: try coverage.watch(ofCheckpoint: path))
         case .latest(let run):
             let watch = try coverage.watch(ofRun: run)
-            let run = (run as NSString).standardizingPath
+            let run = LexicalPath.normalized(run)
             guard let newest = WatchCoverage.newestCheckpoint(in: run, of: watch) else {
                 return Verdict(waiting: run, for: "the first checkpoint of \(run) (\(watch.pattern))", watch: watch.name)
             }

@@ -28,7 +28,7 @@ public struct WatchCoverage: Sendable {
     }
 
     private func match(_ path: String, depth: (CheckpointPattern) -> Int, what: String) throws(Refusal) -> Configuration.Watch {
-        let path = (path as NSString).standardizingPath
+        let path = LexicalPath.normalized(path)
         for watch in watches {
             let pattern = CheckpointPattern(watch.pattern)
             for root in watch.dirs where path == root || path.hasPrefix(root + "/") {
