@@ -54,15 +54,22 @@ for c in checkpoint-100 checkpoint-200 checkpoint-300 checkpoint-400; do
   echo "\$ mv staging/$c runs/run-1/$c"
   mv "$out/staging/$c" "$out/runs/run-1/$c"
 done
-for _ in $(seq 300); do
-  n=$("$retaind" history --config "$out/retaind.toml" --json | python3 -c 'import json,sys; print(sum(r["status"] != "processing" for r in json.load(sys.stdin)))')
-  [ "$n" -ge 4 ] && break
-  sleep 0.1
+# The gate a pipeline uses: block until each checkpoint has its verdict; the exit
+# status says what to do (0 passed, 10 restored: use the restored one, 12 rejected, …).
+echo
+for c in checkpoint-100 checkpoint-200 checkpoint-300; do
+  echo "\$ retaind wait --config $out/retaind.toml runs/run-1/$c --timeout 60"
+  "$retaind" wait --config "$out/retaind.toml" "$out/runs/run-1/$c" --timeout 60 && code=0 || code=$?
+  echo "(exit $code)"
 done
+"$retaind" wait --config "$out/retaind.toml" "$out/runs/run-1/checkpoint-400" --timeout 60 >/dev/null || true
 
 echo
 echo "\$ retaind history --config $out/retaind.toml"
 "$retaind" history --config "$out/retaind.toml"
+echo
+echo "\$ retaind runs --config $out/retaind.toml"
+"$retaind" runs --config "$out/retaind.toml"
 echo
 echo "\$ retaind show --config $out/retaind.toml $out/runs/run-1/checkpoint-200 --top 5"
 "$retaind" show --config "$out/retaind.toml" "$out/runs/run-1/checkpoint-200" --top 5
