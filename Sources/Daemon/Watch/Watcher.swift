@@ -11,7 +11,7 @@ import Synchronization
 /// and overlay filesystems drop events, and the queue may have been full); the first
 /// scan finds what arrived while the daemon was down. ``CheckpointTracker`` decides when
 /// a directory is handed over. Other threads talk to the watcher's thread only through
-/// a mailbox (new watches, stop) and read its heartbeat.
+/// a mailbox (new watches, rechecks, stop) and read its heartbeat.
 final class Watcher: @unchecked Sendable {
     // @unchecked: `tree`, `tracker` and `nextRescan` are confined to the watcher's
     // thread; everything shared is behind a Mutex or a semaphore.
@@ -25,6 +25,7 @@ final class Watcher: @unchecked Sendable {
     private let queue: CandidateQueue
     private let history: any CheckpointHistory
     private let status: StatusBoard
+    private let logger: Logger
     private let inotify: Inotify
     private let mailbox: Mutex<Mailbox>
     private let heartbeat = Mutex(Date())
@@ -46,37 +47,11 @@ final class Watcher: @unchecked Sendable {
         self.status = status
         inotify = try Inotify()
         tree = WatchTree(inotify: inotify, logger: logger)
-        tracker = CheckpointTracker(logger: logger) { update in
-            do {
-                switch update {
-                case .pending(let path, let watch, let reason):
-                    let now = Date()
-                    try history.recordPending(PendingRecord(path: path, watch: watch, reason: reason, firstSeen: now, updatedAt: now))
-                case .cleared(let path):
-                    try history.clearPending(path: path)
-                case .vanished(let path, let watch, let signature, let reason):
-                    // The one outcome of a checkpoint seen but deleted before it was ready.
-                    let now = Date()
-                    var record = try history.begin(CheckpointRecord(path: path, watch: watch, signature: signature, detectedAt: now))
-                    record.status = .vanished
-                    record.error = "deleted before it was ready (\(reason))"
-                    record.startedAt = now
-                    record.finishedAt = now
-                    try history.finish(record, modules: [], trials: [])
-                    OutcomeEntry(record: record).log(to: logger)
-                }
-            } catch {
-                if fatal?.stopIfFatal(error) == true { return }
-                logger.warning("cannot record a pending checkpoint in the history", metadata: [
-                    "message_id": "\(MessageID.daemonError.rawValue)", "retaind.error": "\(error)",
-                ])
-            }
-        }
+        let recorder = PendingRecorder(history: history, fatal: fatal, logger: logger)
+        tracker = CheckpointTracker(logger: logger, report: recorder.record)
         mailbox = Mutex(Mailbox(watches: watches))
         self.logger = logger
     }
-
-    private let logger: Logger
 
     /// Starts the thread and returns once the first full scan is done.
     func start() {
