@@ -97,7 +97,7 @@ let package = Package(
             path: "Benchmarks/ForwardBenchmark"
         ),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "SystemCallsTests", dependencies: ["SystemCalls"]),
+        .testTarget(name: "SystemCallsTests", dependencies: ["SystemCalls", "TestSupport"]),
         .testTarget(
             name: "SafeTensorsTests",
             dependencies: ["SafeTensors", "TestSupport"]
