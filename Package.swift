@@ -33,7 +33,7 @@ let package = Package(
         ),
         .systemLibrary(name: "CSystemd", providers: [.apt(["libsystemd-dev"])]),
         .target(name: "Linalg", dependencies: ["COpenBLAS"]),
-        .target(name: "Model", dependencies: ["SafeTensors", "Linalg"]),
+        .target(name: "Model", dependencies: ["SafeTensors", "Linalg", "SystemCalls"]),
         .target(
             name: "Calibration",
             dependencies: ["Model", "Retention", "Linalg", "SafeTensors"]
@@ -53,7 +53,7 @@ let package = Package(
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]
         ),
-        .target(name: "Retention", dependencies: ["SafeTensors", "Linalg"]),
+        .target(name: "Retention", dependencies: ["SafeTensors", "Linalg", "SystemCalls"]),
         .target(
             name: "SafeTensors",
             dependencies: ["CSystemShims", "SystemCalls", .product(name: "Crypto", package: "swift-crypto")]
@@ -97,10 +97,10 @@ let package = Package(
             path: "Benchmarks/ForwardBenchmark"
         ),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "SystemCallsTests", dependencies: ["SystemCalls"]),
+        .testTarget(name: "SystemCallsTests", dependencies: ["SystemCalls", "TestSupport"]),
         .testTarget(
             name: "SafeTensorsTests",
-            dependencies: ["SafeTensors", "TestSupport"]
+            dependencies: ["SafeTensors", "SystemCalls", "TestSupport"]
         ),
         .testTarget(
             name: "LinalgTests",

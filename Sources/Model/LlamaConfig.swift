@@ -1,5 +1,6 @@
 import Foundation
 import SafeTensors
+import SystemCalls
 
 /// The shape of a `LlamaForCausalLM`-style decoder (Llama, Mistral, Qwen2, SmolLM), read
 /// from a Hugging Face `config.json`.
@@ -33,10 +34,14 @@ public struct LlamaConfig: Sendable, Equatable {
 
     static let supportedTypes: Set<String> = ["llama", "mistral", "qwen2"]
 
-    /// Reads `directory/config.json`.
+    /// Reads `directory/config.json` (a regular file of at most 64 MiB; a FIFO or device
+    /// there is refused at once, never read).
     public static func load(directory: String) throws(ModelError) -> LlamaConfig {
         let path = directory + "/config.json"
-        guard let data = FileManager.default.contents(atPath: path) else { throw ModelError(path: path, .unreadableFile, "cannot read config.json") }
+        let data: Data
+        do { data = Data(try FileSystem.readRegularFile(path, limit: 64 << 20)) } catch {
+            throw ModelError(path: path, .unreadableFile, "cannot read config.json: \(error.message)")
+        }
         guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
             throw ModelError(path: path, .invalidConfig, "config.json is not a JSON object")
         }

@@ -91,7 +91,9 @@ extension SafeTensorsError.Reason {
         case .nonFinite(let tensor, let index):
             "tensor \"\(tensor)\" holds NaN or Inf (first at element \(index)); the checkpoint is diverged or corrupt"
         case .system(let error):
-            "\(error.operation) failed: \(error.message)"
+            error.fileKind == nil
+                ? "\(error.operation) failed: \(error.message)"
+                : "\(error.message); a safetensors file must be a regular file (or a symlink to one)"
         }
     }
 }

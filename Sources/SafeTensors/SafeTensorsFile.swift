@@ -29,6 +29,10 @@ public final class SafeTensorsFile: @unchecked Sendable {
     private let base: UnsafeRawPointer?
 
     /// Opens, validates and maps `path`; throws a ``SafeTensorsError`` naming what is wrong.
+    ///
+    /// Only a regular file (or a symlink to one) is opened; anything else fails at once
+    /// with ``SafeTensorsError/Reason/system(_:)`` whose ``SystemError/fileKind`` says
+    /// what it is.
     public init(path: String) throws(SafeTensorsError) {
         func fail(_ reason: SafeTensorsError.Reason) -> SafeTensorsError { SafeTensorsError(path: path, reason: reason) }
         @discardableResult
@@ -36,11 +40,13 @@ public final class SafeTensorsFile: @unchecked Sendable {
             do { return try Syscall.retrying(operation, body) } catch { throw fail(.system(error)) }
         }
 
-        let fd = try call("open") { open(path, O_RDONLY | O_CLOEXEC) }
+        // Never blocks: a FIFO, socket or device is refused ("open failed: not a regular
+        // file (a FIFO)"), never opened for reading.
+        let fd: Int32
+        do { fd = try FileSystem.openRegularFile(path) } catch { throw fail(.system(error.withoutPath)) }
         defer { close(fd) }
         var info = stat()
         try call("stat") { fstat(fd, &info) }
-        guard (info.st_mode & S_IFMT) == S_IFREG else { throw fail(.system(operation: "open (not a regular file)", errno: EINVAL)) }
         let size = Int(info.st_size)
         guard size >= 8 else { throw fail(.fileTooSmall(size: size)) }
 

@@ -1,6 +1,7 @@
 import Foundation
 import SystemCalls
 import Testing
+import TestSupport
 
 /// The system-call layer, on real files in a temporary directory.
 @Suite final class SystemCallsTests {
@@ -42,6 +43,109 @@ import Testing
         }
         #expect(result == 7)
         #expect(calls == 3)
+    }
+
+    // MARK: openRegularFile, readRegularFile
+
+    /// `openRegularFile(path)` run with a one-second deadline: the descriptor (closed) or
+    /// the error. A call that blocks fails the test (and the FIFO is then unblocked).
+    private func openWithin(_ path: String, flags: Int32 = O_RDONLY) -> Result<Int32, any Error>? {
+        let started = Date()
+        let result = SpecialFiles.finish(onTimeout: { SpecialFiles.unblock(fifo: path) }) {
+            let fd = try FileSystem.openRegularFile(path, flags: flags)
+            close(fd)
+            return fd
+        }
+        if result == nil { Issue.record("openRegularFile(\(path)) blocked") }
+        #expect(Date().timeIntervalSince(started) < 1.5)
+        return result
+    }
+
+    private func expectRefused(_ path: String, flags: Int32 = O_RDONLY, as kind: FileKind, errno code: Int32 = EINVAL) {
+        guard case .failure(let error)? = openWithin(path, flags: flags) else {
+            Issue.record("\(path) (\(kind)) was opened")
+            return
+        }
+        let failure = error as? SystemError
+        #expect(failure == SystemError.notARegularFile(path: path, kind: kind))
+        #expect(failure?.fileKind == kind)
+        #expect(failure?.errno == code)
+        #expect(failure?.description == "open \(path): not a regular file (\(kind))")
+    }
+
+    @Test func openRegularFile_refusesAFIFOAtOnce_forReadingAndForWriting() throws {
+        let fifo = root + "/model.safetensors"
+        try SpecialFiles.fifo(fifo)
+        expectRefused(fifo, as: .fifo)
+        expectRefused(fifo, flags: O_WRONLY, as: .fifo)
+        expectRefused(fifo, flags: O_RDWR, as: .fifo)
+        #expect(SystemError.notARegularFile(path: fifo, kind: .fifo).description == "open \(fifo): not a regular file (a FIFO)")
+    }
+
+    @Test func openRegularFile_refusesASocketADeviceAndADirectory() throws {
+        let socketPath = root + "/config.json"
+        let fd = try SpecialFiles.socket(socketPath)
+        defer { close(fd) }
+        expectRefused(socketPath, as: .socket)
+        #expect(FileKind.socket.description == "a socket")
+        expectRefused("/dev/null", as: .characterDevice)
+        #expect(SystemError.notARegularFile(path: "/dev/null", kind: .characterDevice).description
+                == "open /dev/null: not a regular file (a character device)")
+        try FileSystem.makeDirectories(root + "/dir")
+        expectRefused(root + "/dir", as: .directory, errno: EISDIR)
+        #expect(FileKind.blockDevice.description == "a block device")
+    }
+
+    @Test func openRegularFile_followsASymlinkToARegularFile_butNotToAFIFO() throws {
+        let file = root + "/real.json"
+        #expect(FileManager.default.createFile(atPath: file, contents: Data("{}".utf8)))
+        try FileManager.default.createSymbolicLink(atPath: root + "/link.json", withDestinationPath: "real.json")
+        guard case .success? = openWithin(root + "/link.json") else {
+            Issue.record("a symlink to a regular file was refused")
+            return
+        }
+        let fd = try FileSystem.openRegularFile(root + "/link.json")
+        defer { close(fd) }
+        #expect(fcntl(fd, F_GETFL) & O_NONBLOCK == 0, "O_NONBLOCK is cleared once the file is known to be regular")
+        #expect(fcntl(fd, F_GETFD) & FD_CLOEXEC != 0)
+        var bytes: [UInt8] = [0, 0, 0]
+        #expect(read(fd, &bytes, 3) == 2 && bytes[0..<2] == [UInt8(ascii: "{"), UInt8(ascii: "}")])
+
+        try SpecialFiles.fifo(root + "/pipe")
+        try FileManager.default.createSymbolicLink(atPath: root + "/pipe-link", withDestinationPath: "pipe")
+        expectRefused(root + "/pipe-link", as: .fifo)
+        #expect(throws: SystemError("open", path: root + "/link.json", errno: ELOOP)) {
+            try FileSystem.openRegularFile(root + "/link.json", flags: O_RDONLY | O_NOFOLLOW)
+        }
+        #expect(throws: SystemError("open", path: root + "/missing", errno: ENOENT)) { try FileSystem.openRegularFile(root + "/missing") }
+    }
+
+    @Test func readRegularFile_readsAll_refusesOverTheLimitAndSpecialFiles() throws {
+        let file = root + "/config.json"
+        let payload = (0..<100_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        #expect(FileManager.default.createFile(atPath: file, contents: Data(payload)))
+        #expect(try FileSystem.readRegularFile(file, limit: payload.count) == payload)
+        do {
+            _ = try FileSystem.readRegularFile(file, limit: payload.count - 1)
+            Issue.record("a file over the limit was read")
+        } catch {
+            #expect(error.errno == EFBIG)
+            #expect(error.description == "read \(file): file is 100000 bytes, over the 99999-byte limit")
+        }
+        try SpecialFiles.fifo(root + "/fifo")
+        let result = SpecialFiles.finish(onTimeout: { SpecialFiles.unblock(fifo: self.root + "/fifo") }) { [root] in
+            try FileSystem.readRegularFile(root + "/fifo", limit: 1 << 20)
+        }
+        guard case .failure(let error)? = result else {
+            Issue.record("readRegularFile of a FIFO blocked or succeeded")
+            return
+        }
+        #expect((error as? SystemError)?.fileKind == .fifo)
+        #expect(try FileSystem.fileKind(root + "/fifo") == .fifo)
+        #expect(try FileSystem.fileKind(file) == .regular)
+        try FileManager.default.createSymbolicLink(atPath: root + "/link", withDestinationPath: "fifo")
+        #expect(try FileSystem.fileKind(root + "/link") == .fifo)
+        #expect(try FileSystem.fileKind(root + "/link", followingSymlinks: false) == .symbolicLink)
     }
 
     // MARK: makeDirectories

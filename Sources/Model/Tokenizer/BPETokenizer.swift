@@ -1,4 +1,5 @@
 import Foundation
+import SystemCalls
 
 /// A Hugging Face `tokenizer.json` byte-level BPE tokenizer (GPT-2, Llama 3, SmolLM,
 /// Qwen2 style): added tokens, pre-tokenizers, merges, and the BOS the post-processor
@@ -24,9 +25,13 @@ public final class BPETokenizer: @unchecked Sendable {
         try self.init(path: directory + "/tokenizer.json")
     }
 
-    /// Loads a `tokenizer.json` file.
+    /// Loads a `tokenizer.json` file (a regular file of at most 256 MiB; a FIFO or device
+    /// there is refused at once, never read).
     public init(path: String) throws(ModelError) {
-        guard let data = FileManager.default.contents(atPath: path) else { throw ModelError(path: path, .unreadableFile, "cannot read tokenizer.json") }
+        let data: Data
+        do { data = Data(try FileSystem.readRegularFile(path, limit: 256 << 20)) } catch {
+            throw ModelError(path: path, .unreadableFile, "cannot read tokenizer.json: \(error.message)")
+        }
         guard let root = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
               let model = root["model"] as? [String: Any] else {
             throw ModelError(path: path, .invalidTokenizer, "not a tokenizer.json (no \"model\" object)")

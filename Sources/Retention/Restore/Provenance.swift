@@ -1,4 +1,5 @@
 import Foundation
+import SystemCalls
 
 /// `retaind.json`: where a restored checkpoint came from and how it was made, written
 /// beside its weights by every restore (docs/spec.md §4). Keys are snake_case; absent
@@ -81,10 +82,11 @@ public struct Provenance: Codable, Sendable, Equatable {
         case retaindVersion = "retaind_version"
     }
 
-    /// Reads `<directory>/retaind.json`.
+    /// Reads `<directory>/retaind.json`: a regular file of at most 1 MiB (a FIFO or
+    /// device in its place is refused at once, never read).
     public static func read(directory: String) throws -> Provenance {
-        let data = try Data(contentsOf: URL(fileURLWithPath: directory + "/" + fileName))
-        return try JSONDecoder().decode(Provenance.self, from: data)
+        let bytes = try FileSystem.readRegularFile(directory + "/" + fileName, limit: 1 << 20)
+        return try JSONDecoder().decode(Provenance.self, from: Data(bytes))
     }
 
     /// The file's text: pretty, keys sorted, slashes unescaped, a final newline.

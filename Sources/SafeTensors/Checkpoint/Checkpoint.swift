@@ -44,11 +44,11 @@ public final class Checkpoint: Sendable {
         let dir = path.hasSuffix("/") ? path : path + "/"
         switch layout {
         case .single:
-            guard SmallFile.exists(dir + "config.json") else { throw CheckpointError(checkpoint: path, reason: .missingConfig) }
+            try requireConfig(dir + "config.json", checkpoint: path)
             let file = try ContainedPath.resolve("model.safetensors", in: path, checkpoint: path)
             return try Checkpoint(path: path, layout: .single, files: [openFile(file, checkpoint: path)], adapter: nil)
         case .sharded:
-            guard SmallFile.exists(dir + "config.json") else { throw CheckpointError(checkpoint: path, reason: .missingConfig) }
+            try requireConfig(dir + "config.json", checkpoint: path)
             return try openSharded(path)
         case .lora:
             let config = try LoRAConfig(json: SmallFile.json(dir + "adapter_config.json", name: "adapter_config.json", checkpoint: path) {
@@ -65,6 +65,22 @@ public final class Checkpoint: Sendable {
             return try Checkpoint(path: path, layout: .lora, files: [file], adapter: adapter)
         case .file:
             preconditionFailure("detect never returns .file")
+        }
+    }
+
+    /// `config.json` must be there and be a regular file (or a symlink to one). It is
+    /// not read here, only `stat`ed: a FIFO in its place would block whoever reads it
+    /// next (the tokenizer and config readers, a restore's copy), so it is refused now.
+    private static func requireConfig(_ config: String, checkpoint: String) throws(CheckpointError) {
+        guard SmallFile.exists(config) else { throw CheckpointError(checkpoint: checkpoint, reason: .missingConfig) }
+        let kind: FileKind
+        do { kind = try FileSystem.fileKind(config) } catch {
+            // A dangling symlink: there is no config to read.
+            if error.errno == ENOENT { throw CheckpointError(checkpoint: checkpoint, reason: .missingConfig) }
+            throw CheckpointError(checkpoint: checkpoint, reason: .system(error))
+        }
+        guard kind == .regular else {
+            throw CheckpointError(checkpoint: checkpoint, reason: .system(.notARegularFile(path: config, kind: kind)))
         }
     }
 

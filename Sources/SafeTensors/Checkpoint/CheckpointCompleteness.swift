@@ -22,7 +22,10 @@ public enum CheckpointCompleteness: Sendable, Equatable {
     /// Every file the layout names is there at its full size (or is malformed).
     case complete
 
-    /// Inspects `directory` (a Hugging Face checkpoint directory).
+    /// Inspects `directory` (a Hugging Face checkpoint directory). Never blocks: files
+    /// are opened only as regular files, so a FIFO, socket or device in any role (weights,
+    /// index, config) makes the directory ``complete`` and `Checkpoint.open` refuses it
+    /// with the file and its kind.
     public static func of(directory: String) -> CheckpointCompleteness {
         let dir = directory.hasSuffix("/") ? directory : directory + "/"
         guard let layout = CheckpointLayout.detect(directory: directory) else { return .noWeights }
@@ -49,9 +52,15 @@ public enum CheckpointCompleteness: Sendable, Equatable {
         return .complete
     }
 
-    /// Whether one safetensors file is as long as its header declares.
+    /// Whether one safetensors file is as long as its header declares. Never blocks: a
+    /// path that is not a regular file is ``complete`` (the reader refuses it).
     public static func file(_ path: String) -> CheckpointCompleteness {
-        guard let fd = try? Syscall.retrying("open", { open(path, O_RDONLY | O_CLOEXEC) }) else { return .missing(file: path) }
+        let fd: Int32
+        do { fd = try FileSystem.openRegularFile(path) } catch {
+            // A FIFO, socket, device or directory is never opened for reading (it would
+            // block): it is malformed, not incomplete, and the reader refuses it.
+            return error.fileKind != nil ? .complete : .missing(file: path)
+        }
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else { return .complete }

@@ -72,7 +72,11 @@ extension CheckpointError.Reason {
         case .nonFinite(let tensor, let index):
             "tensor \"\(tensor)\" holds NaN or Inf (first at element \(index)); the run diverged or the file is corrupt"
         case .system(let error):
-            "\(error.operation) \(error.path ?? "") failed: \(error.message)"
+            if let kind = error.fileKind {
+                "\(error.path ?? "a file") is not a regular file (\(kind)); a checkpoint's files must be regular files (or symlinks to them)"
+            } else {
+                "\(error.operation) \(error.path ?? "") failed: \(error.message)"
+            }
         }
     }
 }

@@ -10,7 +10,10 @@ public enum CheckpointLayout: String, Sendable, Codable {
     case file
 
     /// The layout a directory's file names announce, or nil when it holds no weights
-    /// (an `evals/` folder, a tokenizer-only directory). Cheap: only checks names exist.
+    /// (an `evals/` folder, a tokenizer-only directory). Cheap: only checks names exist,
+    /// with `lstat`, opening nothing. Whatever is there counts, a FIFO, a socket or a
+    /// dangling symlink too: the layout stays detectable and `Checkpoint.open` then
+    /// refuses the file with its reason, instead of the directory passing for weightless.
     public static func detect(directory: String) -> CheckpointLayout? {
         let dir = directory.hasSuffix("/") ? directory : directory + "/"
         if SmallFile.exists(dir + "adapter_config.json") { return .lora }

@@ -12,35 +12,16 @@ enum SmallFile {
 
     enum Failure: Error {
         case missing
-        case tooLarge(Int)
         case system(SystemError)
     }
 
+    /// The bytes of the regular file at `path`, at most `limit` of them. Never blocks: a
+    /// FIFO, socket or device is refused (``SystemError/fileKind``), a file over the
+    /// limit fails with `EFBIG` before anything is read.
     static func read(_ path: String, limit: Int = defaultLimit) throws(Failure) -> [UInt8] {
-        let fd: Int32
-        do { fd = try Syscall.retrying("open", path: path) { open(path, O_RDONLY | O_CLOEXEC) } } catch {
+        do { return try FileSystem.readRegularFile(path, limit: limit) } catch {
             throw error.errno == ENOENT ? .missing : .system(error)
         }
-        defer { close(fd) }
-        var info = stat()
-        do { try Syscall.retrying("stat", path: path) { fstat(fd, &info) } } catch { throw .system(error) }
-        let size = Int(info.st_size)
-        guard size <= limit else { throw .tooLarge(size) }
-        var bytes = [UInt8](repeating: 0, count: size)
-        var done = 0
-        while done < size {
-            let n: Int
-            do {
-                n = try bytes.withMutableBuffer { buffer throws(SystemError) in
-                    try Syscall.retrying("read", path: path) { pread(fd, buffer.baseAddress! + done, size - done, off_t(done)) }
-                }
-            } catch {
-                throw .system(error)
-            }
-            guard n > 0 else { throw .system(SystemError("read", path: path, errno: EIO)) }
-            done += n
-        }
-        return bytes
     }
 
     /// Reads and parses a JSON file, mapping every failure to a ``CheckpointError``.
@@ -52,7 +33,8 @@ enum SmallFile {
         } catch {
             switch error {
             case .missing: throw CheckpointError(checkpoint: checkpoint, reason: .missingFile(file: name))
-            case .tooLarge(let size): throw CheckpointError(checkpoint: checkpoint, reason: invalid("file is \(size) bytes, over the \(defaultLimit)-byte limit"))
+            case .system(let error) where error.errno == EFBIG && error.detail != nil:
+                throw CheckpointError(checkpoint: checkpoint, reason: invalid(error.message))
             case .system(let error): throw CheckpointError(checkpoint: checkpoint, reason: .system(error))
             }
         }
@@ -63,6 +45,9 @@ enum SmallFile {
         }
     }
 
+    /// Whether there is anything at `path`, without following a symlink or opening it:
+    /// a FIFO, a socket or a dangling symlink exists too (the reader then refuses it with
+    /// its reason), so a layout stays detectable whatever is in the way.
     static func exists(_ path: String) -> Bool {
         var info = stat()
         return lstat(path, &info) == 0

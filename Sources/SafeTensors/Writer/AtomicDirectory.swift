@@ -51,25 +51,41 @@ public struct AtomicDirectory: Sendable {
     /// The path of file `name` inside the temporary directory.
     public func path(_ name: String) -> String { temporary + "/" + name }
 
-    /// Copies a small file into the temporary directory, fsynced.
+    /// Copies a regular file into the temporary directory, fsynced. Never blocks: a
+    /// FIFO, socket or device at `source` is refused (``SystemError/fileKind`` says what
+    /// it is), never read.
     public func copyFile(from source: String, as name: String) throws(SafeTensorsError) {
         let input: Int32
-        do { input = try Syscall.retrying("open") { open(source, O_RDONLY | O_CLOEXEC) } } catch {
+        do { input = try FileSystem.openRegularFile(source) } catch {
             throw SafeTensorsError(path: source, reason: .system(error))
         }
         defer { close(input) }
+        var info = stat()
+        do { try Syscall.retrying("stat", path: source) { fstat(input, &info) } } catch {
+            throw SafeTensorsError(path: source, reason: .system(error))
+        }
+        try copy(input, size: Int(info.st_size), from: source, as: name)
+    }
+
+    /// Copies the first `size` bytes of the open file `input` (fewer if it ends sooner)
+    /// into `name`, fsynced.
+    func copy(_ input: Int32, size: Int, from source: String, as name: String) throws(SafeTensorsError) {
         let target = path(name)
         try Self.create(target) { output throws(SafeTensorsError) in
-            var buffer = [UInt8](repeating: 0, count: 1 << 20)
-            while true {
+            var buffer = [UInt8](repeating: 0, count: min(max(size, 1), 1 << 20))
+            var done = 0
+            while done < size {
                 let n: Int
                 do throws(SystemError) {
-                    n = try buffer.withMutableBuffer { raw throws(SystemError) in try Syscall.retrying("read") { read(input, raw.baseAddress, raw.count) } }
+                    n = try Syscall.retrying("read", path: source) {
+                        buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, min($0.count, size - done)) }
+                    }
                 } catch {
                     throw SafeTensorsError(path: source, reason: .system(error))
                 }
                 if n == 0 { break }
                 try Self.writeAll(output, buffer, count: n, path: target)
+                done += n
             }
         }
     }
