@@ -106,8 +106,14 @@ extension Configuration.CompletionMarker {
             let me = (path as NSString).lastPathComponent
             guard let siblings = try? FileManager.default.contentsOfDirectory(atPath: parent) else { return true }
             return !siblings.contains { name in
-                name != me && pattern.matches(name, level: pattern.depth - 1) && access(parent + "/" + name + "/trainer_state.json", F_OK) == 0
+                name != me && pattern.matches(name, level: pattern.depth - 1) && Self.isRegularFile(parent + "/" + name + "/trainer_state.json")
             }
         }
+    }
+
+    /// Whether `path` is a regular file (a FIFO or a directory named like a marker is no marker).
+    private static func isRegularFile(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
     }
 }
