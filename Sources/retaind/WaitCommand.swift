@@ -11,7 +11,8 @@ struct WaitCommand: ParsableCommand {
         abstract: "Wait for checkpoints' verdicts from the running daemon; the exit status says what to do.",
         discussion: """
             Reads the history the daemon writes (as `history` does) and sleeps on inotify \
-            until every PATH has an outcome for the files it holds now. A PATH no watch covers \
+            until every PATH has an outcome for the files it holds now (an `error` that the \
+            daemon will retry is waited through). A PATH no watch covers \
             is refused at once. With --latest, each PATH is a run directory and the checkpoint \
             is its newest one (highest step, then mtime), also one that appears later.
 

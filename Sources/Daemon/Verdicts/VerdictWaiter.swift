@@ -77,7 +77,10 @@ public struct VerdictWaiter {
     private func verdict(checkpoint path: String, watch: Configuration.Watch) throws -> Verdict {
         let snapshot = DirectorySnapshot(directory: path)
         if let outcome = try history.latestOutcome(path: path), snapshot == nil || snapshot?.signature == outcome.signature {
-            return Verdict(outcome)
+            // An outcome to be tried again is not the last word: wait for the retry.
+            guard let retry = outcome.retryAt, snapshot != nil else { return Verdict(outcome) }
+            let why = outcome.status == .error ? "\(outcome.status.rawValue): \(outcome.error ?? "")" : "asked by retaind retry"
+            return Verdict(waiting: path, for: "a new attempt from \(Self.iso(retry)) (attempt \(outcome.attempts) was \(why))", watch: watch.name)
         }
         if let pending = try history.pending(path: path) {
             return Verdict(waiting: path, for: "pending since \(Self.iso(pending.firstSeen)): \(pending.reason)", watch: watch.name)

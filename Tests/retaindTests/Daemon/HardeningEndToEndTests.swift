@@ -118,6 +118,8 @@ import Testing
         #expect(try daemon.waitForOutcomes(1).first?.status == .rejected)
         let path = daemon.runs + "/checkpoint-1"
         let retry = try RetaindProcess.run(["retry", path, "--config", daemon.configPath])
+        let waited = try RetaindProcess.run(["wait", path, "--timeout", "30", "--json", "--config", daemon.configPath])
+        #expect(waited.status == 12, "wait returns the new outcome: \(waited.stdout)")
         #expect(retry.status == 0, "\(retry.stderr)")
         #expect(retry.stdout.contains("told retaind (pid \(daemon.pid))"))
         try Journal.wait(pid: daemon.pid) { $0.filter { $0["RETAIND_STATUS"] == "rejected" }.count >= 2 }
