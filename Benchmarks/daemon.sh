@@ -9,8 +9,11 @@ cd "$(dirname "$0")/.."
 if [ -z "${OPENBLAS_CORETYPE:-}" ] && grep -q ' avx2' /proc/cpuinfo; then export OPENBLAS_CORETYPE=Haswell; fi
 d=$(pwd)/.build-bench/llama-16
 [ -f "$d/retain.profile.safetensors" ] || { echo "run Benchmarks/drift.sh first" >&2; exit 1; }
-swift build -c release --product retaind >&2
-bin=$(swift build -c release --show-bin-path)/retaind
+# RETAIND_BIN runs another build (e.g. the previous release, for a paired comparison).
+if [ -n "${RETAIND_BIN:-}" ]; then bin=$RETAIND_BIN; else
+  swift build -c release --product retaind >&2
+  bin=$(swift build -c release --show-bin-path)/retaind
+fi
 w=$(pwd)/.build-bench/daemon
 rm -rf "$w" && mkdir -p "$w/runs" "$w/staging/checkpoint-1"
 cat > "$w/retaind.toml" <<TOML
