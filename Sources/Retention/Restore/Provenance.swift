@@ -34,11 +34,14 @@ public struct Provenance: Codable, Sendable, Equatable {
     public let retaindVersion: String
     /// When it was written, ISO 8601.
     public let time: String
+    /// The candidate's side files copied beside the weights (`config.json`, tokenizer
+    /// files…; see `SideFiles`), sorted; nil in files written before retaind listed them.
+    public let sideFiles: [String]?
 
     public init(sourcePath: String, sourceFingerprint: String, baseFingerprint: String, retainProfileProxy: String,
                 forgetProfileProxy: String?, alpha: Double, gamma: Double, mode: String, drift: Double, driftAfter: Double,
                 forgetKept: Double?, updateKept: Double, outputDType: String, outputDTypeReason: String?,
-                retaindVersion: String, time: String) {
+                retaindVersion: String, time: String, sideFiles: [String]? = nil) {
         self.sourcePath = sourcePath
         self.sourceFingerprint = sourceFingerprint
         self.baseFingerprint = baseFingerprint
@@ -55,16 +58,18 @@ public struct Provenance: Codable, Sendable, Equatable {
         self.outputDTypeReason = outputDTypeReason
         self.retaindVersion = retaindVersion
         self.time = time
+        self.sideFiles = sideFiles
     }
 
     /// The provenance of what `report` describes, stamped now.
-    init(_ report: RestoreReport, retain: RetainProfile, forget: RetainProfile?, version: String, time: Date = Date()) {
+    init(_ report: RestoreReport, retain: RetainProfile, forget: RetainProfile?, version: String, sideFiles: [String],
+         time: Date = Date()) {
         self.init(sourcePath: report.source, sourceFingerprint: report.fingerprint, baseFingerprint: report.baseFingerprint,
                   retainProfileProxy: retain.proxyFingerprint, forgetProfileProxy: forget?.proxyFingerprint,
                   alpha: report.alpha, gamma: report.gamma, mode: report.mode, drift: report.drift, driftAfter: report.driftAfter,
                   forgetKept: report.forgetKept, updateKept: report.updateKept, outputDType: report.outputDType,
                   outputDTypeReason: report.outputDTypeReason, retaindVersion: version,
-                  time: ISO8601DateFormatter().string(from: time))
+                  time: ISO8601DateFormatter().string(from: time), sideFiles: sideFiles)
     }
 
     enum CodingKeys: String, CodingKey {
@@ -80,10 +85,11 @@ public struct Provenance: Codable, Sendable, Equatable {
         case outputDType = "output_dtype"
         case outputDTypeReason = "output_dtype_reason"
         case retaindVersion = "retaind_version"
+        case sideFiles = "side_files"
     }
 
     /// Reads `<directory>/retaind.json`: a regular file of at most 1 MiB (a FIFO or
-    /// device in its place is refused at once, never read).
+    /// device in its place is refused at once, never read), `side_files` optional.
     public static func read(directory: String) throws -> Provenance {
         let bytes = try FileSystem.readRegularFile(directory + "/" + fileName, limit: 1 << 20)
         return try JSONDecoder().decode(Provenance.self, from: Data(bytes))

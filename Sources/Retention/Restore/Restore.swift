@@ -97,14 +97,18 @@ public enum Restore {
         }
     }
 
-    /// Copies the small files, writes the report and provenance, and publishes the output.
+    /// Copies the model's side files (``SideFiles``: config, tokenizer, chat template,
+    /// model card…; never training state), writes the report and provenance (listing the
+    /// side files copied), and publishes the output. A side file left out for a reason
+    /// (a symlink leading out of the checkpoint, a FIFO or device, too large) is a
+    /// warning in the report.
     static func finish(_ figures: Plan.Figures, plan: Plan, dtypes: [String: DType], reason: String?, candidate: Checkpoint,
                        retain: RetainProfile, forget: RetainProfile?, options: RestoreOptions, output: AtomicDirectory,
                        before: Drift.Measurement, version: String, warnings: [String]) throws -> RestoreReport {
         let final = figures.finished(modules: plan.moduleOrder, before: before.report)
-        try copySmallFiles(from: candidate, into: output)
+        let sideFiles = try output.copySideFiles(of: candidate)
         let outputDType = Set(dtypes.values).map(\.rawValue).sorted().joined(separator: "/")
-        var warnings = warnings
+        var warnings = warnings + sideFiles.warnings
         if final.updateKept > options.maxUpdateGain {
             warnings.append(String(format: "update_kept is %.2f, above max_update_gain %.2f: the restore enlarged the update to keep the forget carrier where retain and forget directions overlap", final.updateKept, options.maxUpdateGain))
         }
@@ -116,23 +120,9 @@ public enum Restore {
             baseFingerprint: before.reference.fingerprint, alpha: options.alpha, gamma: forget == nil ? 0 : options.gamma,
             mode: options.targetDrift == nil ? "alpha" : "target_drift", targetDrift: options.targetDrift, outputDType: outputDType, outputDTypeReason: reason, drift: before.report.drift, driftAfter: final.driftAfter,
             forgetKept: final.forgetKept, updateKept: final.updateKept, modules: final.modules, warnings: warnings + before.report.warnings)
-        try output.writeFile(Provenance.fileName, contents: Provenance(report, retain: retain, forget: forget, version: version).fileContents())
+        try output.writeFile(Provenance.fileName, contents: Provenance(report, retain: retain, forget: forget, version: version,
+                                                                  sideFiles: sideFiles.copied).fileContents())
         try output.publish()
         return report
-    }
-
-    /// Files beside the weights that a loader needs (config, tokenizer, generation config):
-    /// regular files up to 64 MiB, except weight files, the index and provenance.
-    static func copySmallFiles(from candidate: Checkpoint, into output: AtomicDirectory) throws {
-        guard candidate.layout != .file else { return }
-        let weightFiles = Set(candidate.files.map { ($0.path as NSString).lastPathComponent })
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: candidate.path)) ?? []
-        for name in names.sorted() where !weightFiles.contains(name) && name != "model.safetensors.index.json" && name != Provenance.fileName && !name.hasPrefix(".") {
-            let path = candidate.path + "/" + name
-            guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-                  attributes[.type] as? FileAttributeType == .typeRegular,
-                  let size = attributes[.size] as? Int, size <= 64 << 20 else { continue }
-            try output.copyFile(from: path, as: name)
-        }
     }
 }

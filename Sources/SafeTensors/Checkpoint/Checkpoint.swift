@@ -22,6 +22,12 @@ public final class Checkpoint: Sendable {
     public let layout: CheckpointLayout
     /// Weight files, sorted by name for sharded checkpoints.
     public let files: [SafeTensorsFile]
+    /// Each of ``files``' name in the checkpoint directory, as the layout names it
+    /// (`model.safetensors`, the index's shard names, `adapter_model.safetensors`; the
+    /// file's own name for ``CheckpointLayout/file``). A weight file reached through a
+    /// symlink keeps the link's name here, while its ``SafeTensorsFile/path`` is the
+    /// resolved one.
+    public let fileNames: [String]
     /// The adapter, for ``CheckpointLayout/lora``.
     public let adapter: LoRAAdapter?
     /// Tensor names in fingerprint order (byte-wise UTF-8).
@@ -36,7 +42,8 @@ public final class Checkpoint: Sendable {
             throw CheckpointError(checkpoint: path, reason: .system(error))
         }
         if (info.st_mode & S_IFMT) == S_IFREG {
-            return try Checkpoint(path: path, layout: .file, files: [openFile(path, checkpoint: path)], adapter: nil)
+            return try Checkpoint(path: path, layout: .file, files: [openFile(path, checkpoint: path)],
+                                  names: [AtomicDirectory.split(path).name], adapter: nil)
         }
         guard let layout = CheckpointLayout.detect(directory: path) else {
             throw CheckpointError(checkpoint: path, reason: .notACheckpoint(detail: weightlessReason(path)))
@@ -46,7 +53,8 @@ public final class Checkpoint: Sendable {
         case .single:
             try requireConfig(dir + "config.json", checkpoint: path)
             let file = try ContainedPath.resolve("model.safetensors", in: path, checkpoint: path)
-            return try Checkpoint(path: path, layout: .single, files: [openFile(file, checkpoint: path)], adapter: nil)
+            return try Checkpoint(path: path, layout: .single, files: [openFile(file, checkpoint: path)],
+                                  names: ["model.safetensors"], adapter: nil)
         case .sharded:
             try requireConfig(dir + "config.json", checkpoint: path)
             return try openSharded(path)
@@ -62,7 +70,7 @@ public final class Checkpoint: Sendable {
             }
             let file = try openFile(ContainedPath.resolve("adapter_model.safetensors", in: path, checkpoint: path), checkpoint: path)
             let adapter = try LoRAAdapter(config: config, file: file, checkpoint: path)
-            return try Checkpoint(path: path, layout: .lora, files: [file], adapter: adapter)
+            return try Checkpoint(path: path, layout: .lora, files: [file], names: ["adapter_model.safetensors"], adapter: adapter)
         case .file:
             preconditionFailure("detect never returns .file")
         }
@@ -140,10 +148,11 @@ public final class Checkpoint: Sendable {
                 throw CheckpointError(checkpoint: path, reason: .tensorNotInShard(tensor: tensor, shard: shard))
             }
         }
-        return try Checkpoint(path: path, layout: .sharded, files: files, adapter: nil)
+        return try Checkpoint(path: path, layout: .sharded, files: files, names: shardOrder, adapter: nil)
     }
 
-    private init(path: String, layout: CheckpointLayout, files: [SafeTensorsFile], adapter: LoRAAdapter?) throws(CheckpointError) {
+    private init(path: String, layout: CheckpointLayout, files: [SafeTensorsFile], names: [String],
+                 adapter: LoRAAdapter?) throws(CheckpointError) {
         var locations: [String: Location] = [:]
         for file in files {
             for tensor in file.tensors {
@@ -156,6 +165,7 @@ public final class Checkpoint: Sendable {
         self.path = path
         self.layout = layout
         self.files = files
+        self.fileNames = names
         self.adapter = adapter
         self.locations = locations
         self.tensorNames = locations.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }

@@ -33,6 +33,45 @@ enum ContainedPath {
         return resolved
     }
 
+    /// Opens `directory/name` read-only as a regular file that is inside `directory`,
+    /// and returns its descriptor: ``resolve(_:in:checkpoint:)``, then
+    /// `FileSystem.openRegularFile` on the resolved path with `O_NOFOLLOW`, then a check
+    /// through `/proc/self/fd` that what was opened is still inside (a directory renamed
+    /// or a symlink swapped in between the two cannot lead out). Never blocks.
+    ///
+    /// Throws ``CheckpointError/Reason/unsafeFileName(file:detail:)`` for a name or a
+    /// symlink that leads outside, ``CheckpointError/Reason/missingFile(file:)`` for
+    /// nothing there (or a dangling symlink), and ``CheckpointError/Reason/system(_:)``
+    /// otherwise, whose ``SystemError/fileKind`` is set for a FIFO, socket, device or
+    /// directory.
+    static func openRegular(_ name: String, in directory: String, checkpoint: String) throws(CheckpointError) -> Int32 {
+        let resolved = try resolve(name, in: directory, checkpoint: checkpoint)
+        let fd: Int32
+        do { fd = try FileSystem.openRegularFile(resolved, flags: O_RDONLY | O_NOFOLLOW) } catch {
+            if error.errno == ENOENT { throw CheckpointError(checkpoint: checkpoint, reason: .missingFile(file: name)) }
+            throw CheckpointError(checkpoint: checkpoint, reason: .system(error))
+        }
+        if let opened = openedPath(fd) {
+            let root = try realPath(directory, checkpoint: checkpoint)
+            guard opened.hasPrefix(root == "/" ? "/" : root + "/") else {
+                close(fd)
+                throw CheckpointError(checkpoint: checkpoint, reason: .unsafeFileName(file: name, detail: "resolves to \(opened), outside the checkpoint"))
+            }
+        }
+        return fd
+    }
+
+    /// The path the kernel has for an open descriptor (`/proc/self/fd/N`), or nil
+    /// without `/proc`.
+    static func openedPath(_ fd: Int32) -> String? {
+        var buffer = [UInt8](repeating: 0, count: Int(PATH_MAX) + 1)
+        let count = buffer.withUnsafeMutableBytes { raw in
+            readlink("/proc/self/fd/\(fd)", raw.baseAddress!.assumingMemoryBound(to: CChar.self), raw.count - 1)
+        }
+        guard count > 0 else { return nil }
+        return String(decoding: buffer[0..<count], as: UTF8.self)
+    }
+
     /// `realpath(3)`, with ENOENT reported as a missing file.
     static func realPath(_ path: String, checkpoint: String) throws(CheckpointError) -> String {
         guard let resolved = realpath(path, nil) else {

@@ -21,11 +21,12 @@ public struct ShardPlan: Sendable {
     }
 
     /// The source's own file layout: same file names, same tensors per file, same order;
-    /// `dtype` picks each tensor's output dtype.
+    /// `dtype` picks each tensor's output dtype. The names are the ones the layout uses
+    /// (``Checkpoint/fileNames``): a shard reached through a symlink is written under
+    /// the index's name, not its target's.
     public static func mirroring(_ source: Checkpoint, dtype: (TensorInfo) -> DType = { $0.dtype }) -> ShardPlan {
-        let shards = source.files.map { file in
-            Shard(file: AtomicDirectory.split(file.path).name,
-                  tensors: file.tensors.map { TensorSpec(name: $0.name, dtype: dtype($0), shape: $0.shape) })
+        let shards = zip(source.files, source.fileNames).map { file, name in
+            Shard(file: name, tensors: file.tensors.map { TensorSpec(name: $0.name, dtype: dtype($0), shape: $0.shape) })
         }
         return ShardPlan(shards: shards, indexed: source.layout == .sharded)
     }

@@ -123,7 +123,9 @@ import SafeTensors
         #expect(provenance.retaindVersion == "dev")
         let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: report.path + "/retaind.json"))) as! [String: Any]
         #expect(Set(object.keys) == ["source_path", "source_fingerprint", "base_fingerprint", "retain_profile_proxy", "alpha", "gamma",
-                                     "mode", "drift", "drift_after", "update_kept", "output_dtype", "retaind_version", "time"])
+                                     "mode", "drift", "drift_after", "update_kept", "output_dtype", "retaind_version", "time",
+                                     "side_files"])
+        #expect(provenance.sideFiles == ["config.json"])
         #expect(throws: (any Error).self) { try Provenance.read(directory: Self.base) }
     }
 

@@ -23,6 +23,44 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: atomic.temporary))
     }
 
+    @Test func mirroredShardReachedThroughASymlink_keepsTheIndexName() throws {
+        let dir = try TemporaryDirectory()
+        let root = try CheckpointBuilder.sharded(in: dir)
+        let (first, second) = (CheckpointMalformedTests.first, CheckpointMalformedTests.second)
+        try FileManager.default.moveItem(atPath: root + "/" + second, toPath: root + "/blob-2f1c")
+        try FileManager.default.createSymbolicLink(atPath: root + "/" + second, withDestinationPath: "blob-2f1c")
+        let source = try Checkpoint.open(root)
+        #expect(source.fileNames == [first, second])
+        #expect(source.files[1].path.hasSuffix("/blob-2f1c"), "the file itself is the link's target")
+        #expect(ShardPlan.mirroring(source).shards.map(\.file) == [first, second])
+
+        let atomic = try AtomicDirectory(destination: dir.file("out"))
+        try CheckpointWriter.write(ShardPlan.mirroring(source), into: atomic) { spec, writer in
+            let location = source.location(of: spec.name)!
+            try writer.append(location.file.data(of: location.tensor))
+        }
+        try atomic.copyFile(from: root + "/config.json", as: "config.json")
+        try atomic.publish()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.file("out")).sorted()
+                == ["config.json", first, second, "model.safetensors.index.json"])
+        let copy = try Checkpoint.open(dir.file("out"))
+        #expect(copy.fileNames == [first, second])
+        #expect(try copy.fingerprint() == source.fingerprint())
+    }
+
+    @Test func fileNames_areTheLayoutsNames() throws {
+        let dir = try TemporaryDirectory()
+        let single = try dir.directory("single")
+        try CheckpointBuilder.writeFile(single + "/weights.bin", [("a.weight", [2])])
+        try FileManager.default.createSymbolicLink(atPath: single + "/model.safetensors", withDestinationPath: "weights.bin")
+        try Data("{}".utf8).write(to: URL(fileURLWithPath: single + "/config.json"))
+        #expect(try Checkpoint.open(single).fileNames == ["model.safetensors"])
+        #expect(try ShardPlan.mirroring(Checkpoint.open(single)).shards.map(\.file) == ["model.safetensors"])
+        #expect(try Checkpoint.open(single + "/weights.bin").fileNames == ["weights.bin"])
+        let adapter = try CheckpointBuilder.lora(in: dir, config: ["r": 4, "lora_alpha": 8], tensors: CheckpointMalformedTests.loraTensors)
+        #expect(try Checkpoint.open(adapter).fileNames == ["adapter_model.safetensors"])
+    }
+
     @Test func existingDestination_isNeverReplaced() throws {
         let dir = try TemporaryDirectory()
         try dir.directory("out")
