@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 
-/// One checkpoint outcome: a row of `checkpoint`. Column names are SPEC §7's.
+/// One checkpoint outcome: a row of `checkpoint`. Column names are docs/spec.md §7's.
 ///
 /// `fingerprint` is nil while processing and for checkpoints that could not be read far
 /// enough to hash; `signature` (sizes, mtimes, inodes of the weight files) lets a restart

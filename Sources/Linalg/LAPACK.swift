@@ -1,6 +1,6 @@
 import COpenBLAS
 
-/// Typed wrappers over the LAPACK routines retaind needs, all in F64 (SPEC §1:
+/// Typed wrappers over the LAPACK routines retaind needs, all in F64 (docs/spec.md §1:
 /// eigen-decompositions and small solves run in F64).
 public enum LAPACK {
     /// An eigen-decomposition with eigenvalues in descending order.

@@ -1,4 +1,4 @@
-/// Sums over F32 data with F64 accumulation (SPEC §1: norms and traces accumulate in
+/// Sums over F32 data with F64 accumulation (docs/spec.md §1: norms and traces accumulate in
 /// F64). Blocks of 1024 elements are summed in F32 SIMD lanes and then added in F64:
 /// the F32 partial sums are short enough to stay accurate, and the loop vectorises.
 public enum Reductions {

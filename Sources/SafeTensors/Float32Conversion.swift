@@ -1,6 +1,6 @@
 /// Widening of stored float types to F32, vectorised.
 ///
-/// All arithmetic in retaind is F32 (SPEC §1), so every weight passes through here once.
+/// All arithmetic in retaind is F32 (docs/spec.md §1), so every weight passes through here once.
 /// Sources may be unaligned (safetensors does not promise alignment), so loads are
 /// unaligned vector loads; BF16 and F16 are widened with integer SIMD, no per-element
 /// branches or library calls.

@@ -11,7 +11,7 @@ struct DriftCommand: ParsableCommand {
         abstract: "Measure the retention activation bias of a candidate checkpoint against its base.",
         discussion: """
             Prints the checkpoint's drift (RMS of per-module relative drifts ρ), the worst \
-            modules and a per-layer summary; --json prints every figure with SPEC names. \
+            modules and a per-layer summary; --json prints every figure with docs/spec.md §7 names. \
             Exits 1 with the reason when the candidate, base or profile cannot be used.
             """
     )

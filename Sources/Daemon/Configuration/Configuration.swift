@@ -74,7 +74,7 @@ public struct Configuration: Sendable, Equatable {
         case file(String)
     }
 
-    /// `[watch.gate]`: SPEC §5.
+    /// `[watch.gate]`: docs/spec.md §5.
     public struct Gate: Sendable, Equatable {
         /// Restored when `drift > threshold`.
         public var threshold: Double
@@ -85,7 +85,7 @@ public struct Configuration: Sendable, Equatable {
         public var retainPPLRatio: Double?
     }
 
-    /// `[watch.restore]`: SPEC §4 options for checkpoints over the threshold.
+    /// `[watch.restore]`: docs/spec.md §4 options for checkpoints over the threshold.
     public struct RestoreSettings: Sendable, Equatable {
         /// False: over-threshold checkpoints are recorded `restored`-worthy but not written
         /// (their status is still the gate's verdict, with no restored path).

@@ -3,7 +3,7 @@ import Retention
 import SafeTensors
 
 /// What every checkpoint of a base needs, loaded once: the base itself (mapped), its
-/// profiles, and the base-side reference energies (SPEC §3) that each drift pass would
+/// profiles, and the base-side reference energies (docs/spec.md §3) that each drift pass would
 /// otherwise recompute.
 final class BaseContext: Sendable {
     /// The files it was loaded from; a reload keeps the context while this is unchanged.

@@ -1,7 +1,7 @@
 import Linalg
 import SafeTensors
 
-/// `Δ = W1 − W0` in F32 (SPEC §1), formed in cache-sized chunks: both weights are
+/// `Δ = W1 − W0` in F32 (docs/spec.md §1), formed in cache-sized chunks: both weights are
 /// widened, subtracted and squared while the chunk is still in L2, so forming `Δ` costs
 /// one read of each stored weight and one write of the (small, reused) block buffer.
 enum DeltaKernel {

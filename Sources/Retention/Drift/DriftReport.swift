@@ -1,4 +1,4 @@
-/// SPEC §3 figures of one profiled module. JSON keys are SPEC §7's names.
+/// docs/spec.md §3 figures of one profiled module. JSON keys are the names of docs/spec.md §7.
 public struct ModuleDrift: Sendable, Codable, Equatable {
     /// The weight's tensor name.
     public let name: String
@@ -32,9 +32,9 @@ public struct UnprofiledChange: Sendable, Codable, Equatable {
     }
 }
 
-/// The checkpoint-level drift of a candidate against its base (SPEC §3).
+/// The checkpoint-level drift of a candidate against its base (docs/spec.md §3).
 public struct DriftReport: Sendable, Codable {
-    /// SPEC §6 fingerprint of the candidate.
+    /// docs/spec.md §6 fingerprint of the candidate.
     public let fingerprint: String
     public let baseFingerprint: String
     /// `√(mean ρ²)` over profiled modules.
@@ -54,7 +54,7 @@ public struct DriftReport: Sendable, Codable {
         case driftMaxModule = "drift_max_module"
     }
 
-    /// Aggregates module figures (SPEC §3).
+    /// Aggregates module figures (docs/spec.md §3).
     public init(fingerprint: String, baseFingerprint: String, modules: [ModuleDrift], unprofiled: [UnprofiledChange], warnings: [String]) {
         self.fingerprint = fingerprint
         self.baseFingerprint = baseFingerprint

@@ -2,7 +2,7 @@ import Linalg
 import SafeTensors
 
 /// A retain (or forget) profile: per-site statistics of a proxy's activations on the
-/// base model, and which weights read which site (SPEC §2).
+/// base model, and which weights read which site (docs/spec.md §2).
 ///
 /// It names the base it was captured on (`baseFingerprint`), so a daemon handed a
 /// profile of another base refuses it instead of computing nonsense.
@@ -16,7 +16,7 @@ public struct RetainProfile: Sendable {
     public let sites: [String: SiteProfile]
     /// `n`: activation rows the statistics were computed from.
     public let tokens: Int
-    /// SPEC §6 fingerprint of the base the activations came from.
+    /// docs/spec.md §6 fingerprint of the base the activations came from.
     public let baseFingerprint: String
     /// sha256 of the proxy's bytes as read.
     public let proxyFingerprint: String

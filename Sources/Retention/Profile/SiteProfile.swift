@@ -1,6 +1,6 @@
 import Linalg
 
-/// The retain statistics of one input site (SPEC §2): the leading factors of the
+/// The retain statistics of one input site (docs/spec.md §2): the leading factors of the
 /// uncentered second moment `C`, the mean, the exact trace and the first dropped
 /// eigenvalue.
 public struct SiteProfile: Sendable {

@@ -1,7 +1,7 @@
 import Linalg
 import SafeTensors
 
-/// LoRA in, LoRA out (SPEC §4): `D = s·B(A − (AQ)MQᵀ)`, so only `A` changes and the
+/// LoRA in, LoRA out (docs/spec.md §4): `D = s·B(A − (AQ)MQᵀ)`, so only `A` changes and the
 /// output is an adapter of the same rank that PEFT loads as before.
 extension Restore {
     static func runAdapter(candidate: Checkpoint, base: Checkpoint, retain: RetainProfile, forget: RetainProfile?,

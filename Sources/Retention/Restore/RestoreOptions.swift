@@ -1,4 +1,4 @@
-/// How a restore runs (SPEC §4).
+/// How a restore runs (docs/spec.md §4).
 public struct RestoreOptions: Sendable, Equatable {
     /// Which dtype restored weights are written in.
     public enum OutputDType: String, Sendable, Codable, CaseIterable {

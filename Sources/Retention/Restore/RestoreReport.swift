@@ -1,4 +1,4 @@
-/// Figures of one restored module, measured on the weights written. SPEC §7 names.
+/// Figures of one restored module, measured on the weights written. docs/spec.md §7 names.
 public struct ModuleRestore: Sendable, Codable, Equatable {
     public let name: String
     public let site: String
@@ -19,7 +19,7 @@ public struct ModuleRestore: Sendable, Codable, Equatable {
     }
 }
 
-/// What a restore wrote and how well it did (SPEC §4), all measured on what was written.
+/// What a restore wrote and how well it did (docs/spec.md §4), all measured on what was written.
 public struct RestoreReport: Sendable, Codable {
     /// The restored checkpoint's directory.
     public let path: String
