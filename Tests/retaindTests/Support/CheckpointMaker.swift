@@ -20,14 +20,16 @@ enum CheckpointMaker {
         try write(tensors, into: directory)
     }
 
-    /// Writes F32 `tensors` as `model.safetensors` beside the base's `config.json`.
-    static func write(_ tensors: [(String, [Int], [Float])], into directory: String) throws {
+    /// Writes F32 `tensors` as `file` beside a copy of the fixture file `companion` (the
+    /// base's `config.json` by default).
+    static func write(_ tensors: [(String, [Int], [Float])], into directory: String, file: String = "model.safetensors",
+                      companion: String = "base/config.json") throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let writer = try SafeTensorsWriter(path: directory + "/model.safetensors",
+        let writer = try SafeTensorsWriter(path: directory + "/" + file,
                                            tensors: tensors.map { TensorSpec(name: $0.0, dtype: .f32, shape: $0.1) })
         for (_, _, values) in tensors { try values.withUnsafeBufferPointer { try writer.append($0) } }
         try writer.finish()
-        try FileManager.default.copyItem(atPath: fixtures + "base/config.json", toPath: directory + "/config.json")
+        try FileManager.default.copyItem(atPath: fixtures + companion, toPath: directory + "/" + (companion as NSString).lastPathComponent)
     }
 
     /// The base's tensors, changed by `edit` (to make name, shape and value mismatches).
@@ -66,11 +68,6 @@ enum CheckpointMaker {
             let values = try adapter.float32Array(info)
             return (info.name, info.shape, info.name.contains("lora_B") ? [Float](repeating: 0, count: values.count) : values)
         }
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let writer = try SafeTensorsWriter(path: directory + "/adapter_model.safetensors",
-                                           tensors: tensors.map { TensorSpec(name: $0.0, dtype: .f32, shape: $0.1) })
-        for (_, _, values) in tensors { try values.withUnsafeBufferPointer { try writer.append($0) } }
-        try writer.finish()
-        try FileManager.default.copyItem(atPath: fixtures + "cand-lora/adapter_config.json", toPath: directory + "/adapter_config.json")
+        try write(tensors, into: directory, file: "adapter_model.safetensors", companion: "cand-lora/adapter_config.json")
     }
 }
