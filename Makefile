@@ -24,7 +24,9 @@ demo: build
 ## The test suite (Swift Testing; Python references for cross-checks). The Python
 ## tools' own tests need torch and skip themselves where it is not installed.
 test: setup
-	python3 -m pytest -q tools/tests
+	@# The Python tools' tests skip themselves without torch; pytest then exits 5 ("no
+	@# tests ran"), which is not a failure here.
+	python3 -m pytest -q tools/tests || [ $$? -eq 5 ]
 	$(SWIFT) test
 
 ## Fuzz the safetensors header parser with libFuzzer (FUZZ_SECONDS, default 600).
