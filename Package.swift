@@ -117,7 +117,7 @@ let package = Package(
         .testTarget(
             name: "DaemonTests",
             dependencies: [
-                "Daemon", "History", "Journal", "Retention", "TestSupport",
+                "Daemon", "History", "Journal", "Retention", "SafeTensors", "SystemCalls", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "InMemoryLogging", package: "swift-log"),
             ]

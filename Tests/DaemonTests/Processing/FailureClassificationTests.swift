@@ -1,4 +1,5 @@
 @testable import Daemon
+import Foundation
 import History
 import Retention
 import SafeTensors
