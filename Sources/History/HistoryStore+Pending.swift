@@ -35,6 +35,16 @@ extension HistoryStore {
         try read { db in try PendingRecord.fetchOne(db, key: path) }
     }
 
+    /// The newest finished outcome of `path` recorded for exactly these files.
+    public func latestOutcome(path: String, signature: String) throws(HistoryError) -> CheckpointRecord? {
+        try read { db in
+            try CheckpointRecord
+                .filter(Column("path") == path && Column("signature") == signature && Column("status") != CheckpointStatus.processing.rawValue)
+                .order(Column("id").desc)
+                .fetchOne(db)
+        }
+    }
+
     /// The newest finished outcome of `path`, whatever its weights.
     public func latestOutcome(path: String) throws(HistoryError) -> CheckpointRecord? {
         try read { db in
@@ -67,10 +77,17 @@ extension HistoryStore {
     /// `retaind retry`: marks the newest outcome whose path or fingerprint (or a prefix
     /// of 8+ hex digits) is `key` to be redone now, and returns it; nil when none matches.
     public func requestRetry(matching key: String) throws(HistoryError) -> CheckpointRecord? {
-        guard var (record, _) = try outcome(matching: key) else { return nil }
-        record.retryAt = Date()
-        let marked = record
-        try write { db in try marked.update(db) }
+        guard let (record, _) = try outcome(matching: key) else { return nil }
+        let now = Date()
+        // One statement on the newest finished outcome of that checkpoint: never a claim
+        // in progress, never a row read before the daemon rewrote it.
+        let marked = try write { db -> CheckpointRecord? in
+            guard let target = try CheckpointRecord
+                .filter(Column("path") == record.path && Column("status") != CheckpointStatus.processing.rawValue)
+                .order(Column("id").desc).fetchOne(db) else { return nil }
+            try db.execute(sql: "UPDATE checkpoint SET retry_at = ? WHERE id = ? AND status != 'processing'", arguments: [now, target.id])
+            return try CheckpointRecord.fetchOne(db, key: target.id)
+        }
         return marked
     }
 }

@@ -131,6 +131,8 @@ public final class HistoryStore: Sendable {
     public func resolveDuplicate(claim: CheckpointRecord, of existing: CheckpointRecord) throws(HistoryError) {
         try write { db in
             _ = try CheckpointRecord.deleteOne(db, key: claim.id)
+            // The standing outcome answers for these weights: earlier attempts to retry go.
+            try CheckpointRecord.filter(Column("path") == claim.path && Column("id") != existing.id && Column("retry_at") != nil).deleteAll(db)
             _ = try PendingRecord.deleteOne(db, key: claim.path)
             try db.execute(sql: "UPDATE checkpoint SET signature = ? WHERE id = ?", arguments: [claim.signature, existing.id])
         }

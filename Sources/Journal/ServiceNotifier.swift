@@ -13,10 +13,12 @@ public protocol ServiceNotifier: Sendable {
 
 extension ServiceNotifier {
     /// `READY=1` with a status line: startup (or a reload) is complete.
-    public func ready(status: String) { notify("READY=1\nSTATUS=\(status)") }
+    /// The status line is escaped (``ControlCharacters``): a checkpoint path in it cannot add
+    /// assignments such as `WATCHDOG=trigger` to the message.
+    public func ready(status: String) { notify("READY=1\nSTATUS=\(ControlCharacters.escaped(status))") }
 
-    /// `STATUS=…`: shown by `systemctl status`.
-    public func status(_ status: String) { notify("STATUS=\(status)") }
+    /// `STATUS=…`: shown by `systemctl status`; escaped like ``ready(status:)``.
+    public func status(_ status: String) { notify("STATUS=\(ControlCharacters.escaped(status))") }
 
     /// `WATCHDOG=1`: the daemon is making progress.
     public func watchdog() { notify("WATCHDOG=1") }

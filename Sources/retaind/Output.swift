@@ -1,4 +1,5 @@
 import Foundation
+import Journal
 import SystemCalls
 
 /// A refusal with nothing behind it but its message: `retaind` prints `error: <message>`
@@ -41,9 +42,9 @@ enum Output {
     }
 
     /// A table: columns padded to their widest cell (the last one not), every cell
-    /// escaped for the terminal (``TerminalText``).
+    /// escaped for the terminal (``ControlCharacters``).
     static func printTable(_ rows: [[String]]) {
-        let rows = rows.map { $0.map(TerminalText.escaped) }
+        let rows = rows.map { $0.map(ControlCharacters.escaped) }
         guard let columns = rows.first?.count else { return }
         let widths = (0..<columns).map { column in rows.map { $0[column].count }.max()! }
         for row in rows {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Journal
 import Daemon
 import Foundation
 import History
@@ -30,14 +31,14 @@ struct RetryCommand: ParsableCommand {
             throw Failure("no history database at \(configuration.store.database): has `retaind run` been started with this configuration?")
         }
         let history = try HistoryStore(path: configuration.store.database)
-        let absolute = key.hasPrefix("/") ? key : FileManager.default.currentDirectoryPath + "/" + key
+        let absolute = WorkingDirectory.absolute(key)
         guard let record = try history.requestRetry(matching: key) ?? history.requestRetry(matching: LexicalPath.normalized(absolute)) else {
             throw Failure("no outcome for \(key) in \(history.path)")
         }
         let previous = "\(record.status.rawValue)\(record.error.map { ": \($0)" } ?? "")"
-        print(TerminalText.escaped("\(record.path): marked to redo (was \(previous))"))
+        print(ControlCharacters.escaped("\(record.path): marked to redo (was \(previous))"))
         if let pid = DaemonServices.runningDaemon(database: configuration.store.database), kill(pid, SIGUSR1) == 0 {
-            print("told retaind (pid \(pid)); `retaind wait \(TerminalText.escaped(record.path))` waits for the new outcome")
+            print("told retaind (pid \(pid)); `retaind wait \(ControlCharacters.escaped(record.path))` waits for the new outcome")
         } else {
             print("no retaind runs on this history: it is redone when the daemon next starts")
         }

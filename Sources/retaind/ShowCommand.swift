@@ -1,4 +1,5 @@
 import ArgumentParser
+import Journal
 import Daemon
 import Foundation
 import History
@@ -24,7 +25,7 @@ struct ShowCommand: ParsableCommand {
 
     func run() throws {
         let history = try state.openHistory()
-        let absolute = key.hasPrefix("/") ? key : FileManager.default.currentDirectoryPath + "/" + key
+        let absolute = WorkingDirectory.absolute(key)
         guard let (record, modules) = try history.outcome(matching: key) ?? history.outcome(matching: LexicalPath.normalized(absolute)) else {
             if let pending = try history.pending(path: key) ?? history.pending(path: LexicalPath.normalized(absolute)) {
                 try showPending(pending)
@@ -99,5 +100,5 @@ struct ShowCommand: ParsableCommand {
         say("waiting      \(pending.reason)")
     }
 
-    private func say(_ line: String) { print(TerminalText.escaped(line)) }
+    private func say(_ line: String) { print(ControlCharacters.escaped(line)) }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Journal
 import Daemon
 import Foundation
 import History
@@ -55,9 +56,8 @@ struct WaitCommand: ParsableCommand {
         let configuration = try state.loadConfiguration()
         let history = try state.openHistory(configuration)
         let waiter = VerdictWaiter(history: history, configuration: configuration)
-        let cwd = FileManager.default.currentDirectoryPath
         let targets: [VerdictWaiter.Target] = paths.map { path in
-            let absolute = path.hasPrefix("/") ? path : cwd + "/" + path
+            let absolute = WorkingDirectory.absolute(path)
             return latest ? .latest(run: absolute) : .checkpoint(absolute)
         }
         do {
@@ -76,7 +76,7 @@ struct WaitCommand: ParsableCommand {
         if json {
             try Output.printJSON(verdicts)
         } else {
-            for verdict in verdicts { print(TerminalText.escaped(verdict.summary)) }
+            for verdict in verdicts { print(ControlCharacters.escaped(verdict.summary)) }
         }
         let code = verdicts.map(\.exitCode).max() ?? 0
         if code != 0 { throw ExitCode(code) }

@@ -12,6 +12,9 @@ import SystemCalls
 /// between publishing and recording it) is replaced.
 struct OutputLocation {
     let outputRoot: String
+    /// Whether an orphaned output of the same weights is replaced (else it is kept and the
+    /// new one suffixed).
+    var replacesOrphans = true
 
     /// The destination for `candidate`, whose weights have `fingerprint`. May remove an
     /// orphaned output of the same weights.
@@ -22,7 +25,7 @@ struct OutputLocation {
         var path = base
         var attempt = 1
         while FileManager.default.fileExists(atPath: path) {
-            if Self.isOrphaned(path, source: candidate.path, fingerprint: fingerprint) {
+            if replacesOrphans, Self.isOrphaned(path, source: candidate.path, fingerprint: fingerprint) {
                 FileSystem.removeRecursively(path)
                 return path
             }

@@ -22,13 +22,16 @@ final class Processor: Sendable {
     let deadline: ProgressDeadline
     private let installed: Mutex<(watches: [String: ActiveWatch], outputRoot: String, retry: RetryPolicy)>
     private let fatal: FatalStop?
+    /// The checkpoint being processed, for the watcher.
+    private let inFlight: InFlight
     /// Told when an outcome is to be tried again, and when: the watcher looks then.
     private let retryScheduled: @Sendable (_ path: String, _ time: Date) -> Void
 
     init(history: any CheckpointHistory, outputRoot: String, logger: Logger, status: StatusBoard,
-         deadline: ProgressDeadline = ProgressDeadline(), fatal: FatalStop? = nil,
+         deadline: ProgressDeadline = ProgressDeadline(), fatal: FatalStop? = nil, inFlight: InFlight = InFlight(),
          retryScheduled: @escaping @Sendable (String, Date) -> Void = { _, _ in }) {
         self.fatal = fatal
+        self.inFlight = inFlight
         self.retryScheduled = retryScheduled
         self.history = history
         self.logger = logger
@@ -78,12 +81,15 @@ final class Processor: Sendable {
         if CheckpointLayout.detect(directory: candidate.path) != nil, snapshot?.signature != candidate.signature {
             return nil
         }
+        inFlight.begin(candidate.path)
+        defer { inFlight.end() }
         let claim: CheckpointRecord
         do {
             claim = try history.begin(CheckpointRecord(path: candidate.path, watch: candidate.watch, signature: candidate.signature,
                                                        detectedAt: candidate.detectedAt))
         } catch {
             logHistoryFailure("cannot record a checkpoint in the history", candidate, error)
+            retryScheduled(candidate.path, Date().addingTimeInterval(retry.seconds))
             return nil
         }
         deadline.begin(weightBytes: snapshot?.weightBytes ?? 0)
@@ -108,7 +114,11 @@ final class Processor: Sendable {
             try history.finish(record, modules: outcome.moduleRecords(checkpointID: claim.id!),
                                trials: outcome.trialRecords(checkpointID: claim.id!))
         } catch {
-            logHistoryFailure("cannot record a checkpoint's outcome in the history", candidate, error)
+            // Not recorded: look again later (the claim stays `processing`, which no
+            // outcome check counts, and a restart deletes).
+            logHistoryFailure("cannot record a checkpoint's outcome in the history; it is processed again later", candidate, error)
+            retryScheduled(candidate.path, Date().addingTimeInterval(retry.seconds))
+            return nil
         }
         OutcomeEntry(record: record).log(to: logger)
         if let retry = record.retryAt { retryScheduled(candidate.path, retry) }
@@ -164,7 +174,10 @@ final class Processor: Sendable {
             return .outcome(outcome)
         }
 
-        let destination = OutputLocation(outputRoot: outputRoot).destination(for: candidate, fingerprint: report.fingerprint)
+        // A checkpoint being redone keeps its earlier output (a consumer may use it): only a
+        // first attempt may replace an orphaned output of the same weights.
+        let redo = ((try? history.previousAttempts(path: candidate.path)) ?? 0) > 0
+        let destination = OutputLocation(outputRoot: outputRoot, replacesOrphans: !redo).destination(for: candidate, fingerprint: report.fingerprint)
         let restoreStarted = Date()
         do {
             status.set(activity: "restoring \(candidate.path)")

@@ -76,10 +76,11 @@ public struct DaemonServices: Sendable {
         let activation = WatchActivation(contexts: ContextCache(), logger: logger)
         notifier.status("loading bases and profiles")
         let active = await blocking { activation.activate(loaded.watches) }
+        let inFlight = InFlight()
         let watcher = try Watcher(watches: active.map(\.settings), queue: queue, history: history, status: status, fatal: fatal,
-                                  logger: logger)
+                                  inFlight: inFlight, logger: logger)
         let processor = Processor(history: history, outputRoot: loaded.store.outputRoot, logger: logger, status: status, fatal: fatal,
-                                  retryScheduled: { path, time in watcher.recheck(path, at: time) })
+                                  inFlight: inFlight, retryScheduled: { path, time in watcher.recheck(path, at: time) })
         processor.configure(active, outputRoot: loaded.store.outputRoot, retry: .init(loaded.store))
         notifier.status("scanning watched directories")
         await blocking { watcher.start() }

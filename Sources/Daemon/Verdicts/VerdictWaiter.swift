@@ -76,7 +76,8 @@ public struct VerdictWaiter {
     /// an outcome of an earlier version of a checkpoint rewritten in place does not count.
     private func verdict(checkpoint path: String, watch: Configuration.Watch) throws -> Verdict {
         let snapshot = DirectorySnapshot(directory: path)
-        if let outcome = try history.latestOutcome(path: path), snapshot == nil || snapshot?.signature == outcome.signature {
+        let recorded = try snapshot.map { try history.latestOutcome(path: path, signature: $0.signature) } ?? history.latestOutcome(path: path)
+        if let outcome = recorded {
             // An outcome to be tried again is not the last word: wait for the retry.
             guard let retry = outcome.retryAt, snapshot != nil else { return Verdict(outcome) }
             let why = outcome.status == .error ? "\(outcome.status.rawValue): \(outcome.error ?? "")" : "asked by retaind retry"

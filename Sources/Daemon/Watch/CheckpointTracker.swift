@@ -120,6 +120,10 @@ struct CheckpointTracker {
 
     private mutating func forget(_ path: String) {
         guard let entry = tracked.removeValue(forKey: path) else { return }
+        // Only what is really gone vanished: a directory a scan could not list (NFS
+        // hiccup, EMFILE) is looked at again at the next one.
+        var info = stat()
+        guard lstat(path, &info) != 0, errno == ENOENT else { return }
         let why: String
         if let pending = entry.reported {
             why = "it was pending: \(pending.reason.text)"
@@ -230,9 +234,11 @@ struct CheckpointTracker {
                 if entry.reported != nil { report(.cleared(path: path)) }
                 entry.reported = nil
                 return
-            case .retry(let time):
+            case .retry(let time) where time > now:
                 entry.state = .waiting(recheck: time)
                 return
+            case .retry:
+                break  // due: offer it
             }
             let candidate = Candidate(path: path, watch: watch.name, root: entry.location.root, signature: signature, detectedAt: now,
                                       rejection: rejection)

@@ -21,7 +21,10 @@ struct PendingRecorder {
                 try history.clearPending(path: path)
             case .vanished(let path, let watch, let signature, let reason):
                 let now = Date()
-                var record = try history.begin(CheckpointRecord(path: path, watch: watch, signature: signature, detectedAt: now))
+                // No signature: a directory at this path later is a new checkpoint, never
+                // "already done" by this row.
+                _ = signature
+                var record = try history.begin(CheckpointRecord(path: path, watch: watch, signature: "", detectedAt: now))
                 record.status = .vanished
                 record.error = "deleted before it was ready (\(reason))"
                 record.startedAt = now

@@ -25,6 +25,7 @@ final class Watcher: @unchecked Sendable {
     private let queue: CandidateQueue
     private let history: any CheckpointHistory
     private let status: StatusBoard
+    private let inFlight: InFlight?
     private let logger: Logger
     private let inotify: Inotify
     private let mailbox: Mutex<Mailbox>
@@ -41,7 +42,8 @@ final class Watcher: @unchecked Sendable {
     /// what is already done and tells it what is pending, and counts pending ones on
     /// `status`.
     init(watches: [Configuration.Watch], queue: CandidateQueue, history: any CheckpointHistory, status: StatusBoard,
-         fatal: FatalStop? = nil, logger: Logger) throws(DaemonError) {
+         fatal: FatalStop? = nil, inFlight: InFlight? = nil, logger: Logger) throws(DaemonError) {
+        self.inFlight = inFlight
         self.queue = queue
         self.history = history
         self.status = status
@@ -72,6 +74,7 @@ final class Watcher: @unchecked Sendable {
 
     /// Replaces the watch list (reload); returns once the new roots have been scanned.
     func reconfigure(_ watches: [Configuration.Watch]) {
+        guard started.withLock({ $0 }), !mailbox.withLock({ $0.stop }) else { return }
         mailbox.withLock { $0.watches = watches }
         inotify.wake()
         scanned.wait()
@@ -107,7 +110,10 @@ final class Watcher: @unchecked Sendable {
                 tracker.reconsiderAll()
                 nextRescan = .distantPast
             }
-            if mail.stop { return }
+            if mail.stop {
+                scanned.signal()  // a reload racing the stop must not wait for a scan
+                return
+            }
             if let watches = mail.watches {
                 tracker.remap(from: tree.watches, to: watches)
                 tree.replace(watches)
@@ -142,6 +148,7 @@ final class Watcher: @unchecked Sendable {
 
     private func evaluate(_ path: String, _ location: CheckpointTracker.Location, appeared: Bool = false) {
         tracker.evaluate(path, at: location, watches: tree.watches, patterns: tree.patterns, appeared: appeared, offer: queue.offer) { path, signature in
+            if inFlight?.contains(path) == true { return .done }
             if (try? history.hasOutcome(path: path, signature: signature)) != true { return .none }
             return ((try? history.nextRetry(path: path, signature: signature)) ?? nil).map { .retry(at: $0) } ?? .done
         }

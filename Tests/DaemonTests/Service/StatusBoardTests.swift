@@ -16,4 +16,11 @@ struct StatusBoardTests {
         #expect(notifier.messages == ["STATUS=idle; 2 checkpoints pending", "STATUS=processing /runs/checkpoint-3; 2 checkpoints pending",
                                       "STATUS=processing /runs/checkpoint-3; 1 checkpoint pending", "STATUS=processing /runs/checkpoint-3"])
     }
+
+    @Test func aPathWithANewline_cannotAddAssignmentsToTheMessage() {
+        let notifier = RecordingNotifier()
+        StatusBoard(notifier: notifier).set(activity: "processing /runs/checkpoint-1\nWATCHDOG=trigger")
+        #expect(notifier.messages == ["STATUS=processing /runs/checkpoint-1\\nWATCHDOG=trigger"])
+        #expect(notifier.count("WATCHDOG=trigger") == 0)
+    }
 }

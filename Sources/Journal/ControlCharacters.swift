@@ -1,11 +1,12 @@
 /// Text from untrusted places (checkpoint names, error messages that quote them) made
-/// safe for a terminal: control characters are shown as escapes, the way `ls -b` does,
-/// so a directory name with a newline cannot forge a table row and ESC sequences never
-/// reach the terminal. `--json` output is exact and does not go through this.
-enum TerminalText {
+/// safe for line-based channels: control characters are shown as escapes, the way
+/// `ls -b` does. A directory name with a newline can then neither forge a table row nor
+/// add a `KEY=value` line to an `sd_notify` message, and ESC sequences never reach a
+/// terminal. `--json` output and journal fields are exact and do not go through this.
+public enum ControlCharacters {
     /// `text` with every control character (C0, DEL, C1) and the backslash escaped:
     /// `\n`, `\t`, `\r`, `\\`, and `\x1b`-style hex for the rest.
-    static func escaped(_ text: String) -> String {
+    public static func escaped(_ text: String) -> String {
         var out = ""
         out.reserveCapacity(text.utf8.count)
         for scalar in text.unicodeScalars {
