@@ -1,5 +1,8 @@
 import ArgumentParser
 import Daemon
+import Foundation
+import Journal
+import SystemCalls
 
 /// The `retaind` command line: the daemon and its one-off tools.
 @main
@@ -21,4 +24,24 @@ struct Retaind: AsyncParsableCommand {
     /// A subcommand throws what refused its input; ArgumentParser prints it as
     /// `error: <reason>` on stderr and exits 1 (64 for bad usage).
     static var _errorPrefix: String { "error: " }
+
+    /// ArgumentParser's `main`, with error messages escaped line by line
+    /// (``ControlCharacters``): a reason that quotes a hostile tensor or file name cannot
+    /// send escape sequences to the terminal.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            guard code != .success, !(error is ExitCode) else { exit(withError: error) }
+            let lines = fullMessage(for: error).split(separator: "\n", omittingEmptySubsequences: false)
+            StandardError.write(lines.map { ControlCharacters.escaped(String($0)) }.joined(separator: "\n") + "\n")
+            Foundation.exit(code.rawValue)
+        }
+    }
 }
