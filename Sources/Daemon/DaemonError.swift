@@ -11,6 +11,8 @@ public enum DaemonError: Error, CustomStringConvertible, Sendable {
     case watchDisabled(watch: String, reason: String)
     /// No watch can run.
     case nothingToWatch
+    /// The history's directory cannot be created.
+    case historyDirectory(database: String, SystemError)
     /// Another daemon holds the history's lock.
     case alreadyRunning(pid: Int32?, database: String)
 
@@ -24,6 +26,8 @@ public enum DaemonError: Error, CustomStringConvertible, Sendable {
             return text
         case .watchDisabled(let watch, let reason):
             return "watch “\(watch)” disabled: \(reason)"
+        case .historyDirectory(let database, let error):
+            return "history database \(database): cannot create \(error.path ?? ""): \(error.message)"
         case .alreadyRunning(let pid, let database):
             let who = pid.map { "another retaind (pid \($0))" } ?? "another retaind"
             return "\(who) already uses the history \(database) (lock \(database).lock); stop it, or give this one its own store.database"

@@ -41,6 +41,10 @@ final class DaemonLock: Sendable {
         let fd: Int32
         do {
             try FileSystem.makeDirectories((database as NSString).deletingLastPathComponent)
+        } catch {
+            throw .historyDirectory(database: database, error)
+        }
+        do {
             fd = try Syscall.retrying("open", path: path) { open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o640) }
         } catch {
             throw .system(error)

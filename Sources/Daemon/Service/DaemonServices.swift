@@ -59,9 +59,10 @@ public struct DaemonServices: Sendable {
         let hangups = await UnixSignalsSequence(trapping: .sighup)
         let retryRequests = await UnixSignalsSequence(trapping: .sigusr1)
         notifier.status("opening history \(loaded.store.database)")
-        let history = try HistoryStore(path: loaded.store.database)
-        // Before touching any row: another daemon's `processing` rows are not abandoned.
+        // Before the history is opened (a newer binary would migrate it) or any row touched
+        // (another daemon's `processing` rows must not be abandoned).
         let lock = try DaemonLock.acquire(database: loaded.store.database)
+        let history = try HistoryStore(path: loaded.store.database)
         for path in try history.abandonUnfinished() {
             logger.notice("a checkpoint was in progress when the daemon stopped; processing it again", metadata: ["retaind.checkpoint": "\(path)"])
         }

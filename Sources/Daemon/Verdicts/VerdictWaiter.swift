@@ -7,7 +7,7 @@ import History
 /// its `-wal` file) and, for `--latest`, the run directories — and looks again when
 /// something changes, or every few seconds as a safety net (filesystems that drop
 /// events); never a busy loop.
-public struct VerdictWaiter {
+public final class VerdictWaiter {
     /// What to wait for.
     public enum Target: Sendable, Equatable {
         /// This checkpoint directory's outcome (it may not exist yet).
@@ -17,7 +17,7 @@ public struct VerdictWaiter {
         case latest(run: String)
     }
 
-    private let history: HistoryStore
+    private var history: HistoryStore
     private let coverage: WatchCoverage
     private let fallbackInterval: Double
 
@@ -45,7 +45,14 @@ public struct VerdictWaiter {
         let inotify = try Inotify()
         _ = inotify.add((history.path as NSString).deletingLastPathComponent)
         var watchedRuns = Set<String>()
+        var identity = Self.identity(of: history.path)
         while true {
+            // The daemon stops when its history is deleted or replaced, and starts again on a
+            // new file: follow it there.
+            if let now = Self.identity(of: history.path), now != identity, let reopened = try? HistoryStore(readingFrom: history.path) {
+                history = reopened
+                identity = now
+            }
             for case .latest(let run) in targets where !watchedRuns.contains(run) {
                 if case .success = inotify.add(run) { watchedRuns.insert(run) }
             }
@@ -88,6 +95,12 @@ public struct VerdictWaiter {
         }
         let what = snapshot == nil ? "the checkpoint to appear" : "the daemon to process it"
         return Verdict(waiting: path, for: what, watch: watch.name)
+    }
+
+    /// The device and inode of the file at `path`, if there is one.
+    private static func identity(of path: String) -> [UInt64]? {
+        var info = stat()
+        return stat(path, &info) == 0 ? [UInt64(info.st_dev), UInt64(info.st_ino)] : nil
     }
 
     private static func iso(_ date: Date) -> String {

@@ -54,6 +54,9 @@ struct WatchTree {
 
     private let inotify: Inotify
     private let logger: Logger
+    /// Called for every directory walked: a long scan (a large NFS tree) is progress,
+    /// and the watchdog must see it.
+    var progress: () -> Void = {}
     private(set) var watches: [Configuration.Watch] = []
     private(set) var patterns: [CheckpointPattern] = []
     private var directories: [Int32: WatchedDirectory] = [:]
@@ -142,6 +145,7 @@ struct WatchTree {
             }
             return
         }
+        progress()
         addWatch(path, level: level, location: location)
         if level == pattern.depth {
             found.append(path, location, appeared: appeared)

@@ -53,6 +53,7 @@ final class Watcher: @unchecked Sendable {
         tracker = CheckpointTracker(logger: logger, report: recorder.record)
         mailbox = Mutex(Mailbox(watches: watches))
         self.logger = logger
+        tree.progress = { [unowned self] in heartbeat.withLock { $0 = Date() } }
     }
 
     /// Starts the thread and returns once the first full scan is done.

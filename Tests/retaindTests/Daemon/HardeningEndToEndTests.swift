@@ -157,6 +157,25 @@ import Testing
         #expect(entries.contains { $0["PRIORITY"] == "2" && $0["MESSAGE_ID"] == "a9f6ed3750744e598f83df8bd73247ec" })
     }
 
+    @Test func wait_followsTheHistoryToItsNewFile_afterTheDaemonRestarts() throws {
+        let daemon = try DaemonHarness(name: "refile")
+        try daemon.writeConfig(DaemonHarness.watch(name: "runs", dirs: [daemon.runs], settle: 0))
+        try daemon.start()
+        let path = daemon.runs + "/checkpoint-1"
+        let waiting = try GateEndToEndTests.Waiting([path, "--timeout", "60", "--config", daemon.configPath])
+        Thread.sleep(forTimeInterval: 0.3)
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: daemon.database + suffix) }
+        try CheckpointMaker.interpolated(0.2, into: daemon.staging + "/checkpoint-1")
+        try daemon.moveIn("checkpoint-1")
+        let deadline = Date().addingTimeInterval(30)
+        while daemon.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        #expect(daemon.exitStatus == 1, "the daemon stops on the deleted history")
+        try daemon.start()  // as systemd would: a new history, the checkpoint processed there
+        let result = try waiting.finish()
+        #expect(result.status == 0, "\(result.stdout) \(result.stderr)")
+        try daemon.stop()
+    }
+
     @Test func fastRotation_50Saves_eachGetExactlyOneRow() throws {
         let daemon = try DaemonHarness(name: "rotation")
         try daemon.writeConfig(DaemonHarness.watch(name: "runs", dirs: [daemon.runs], threshold: 1, settle: 0))
