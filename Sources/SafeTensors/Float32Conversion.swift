@@ -97,6 +97,10 @@ extension Float32Conversion {
         case .f16:
             let out = dst.bindMemory(to: UInt16.self, capacity: values.count)
             for i in 0..<values.count { out[i] = Float16(src[i]).bitPattern }
+        case .f64:
+            // An F64 checkpoint stays F64 (`output_dtype = source`): the F32 result, widened.
+            let out = dst.bindMemory(to: Double.self, capacity: values.count)
+            for i in 0..<values.count { out[i] = Double(src[i]) }
         default:
             preconditionFailure("\(dtype.rawValue) is not an output float type")
         }

@@ -193,3 +193,36 @@ import SafeTensors
         #expect(report.warnings.contains { $0.contains("not reachable") })
     }
 }
+
+/// An F64 checkpoint restored in its own dtype: written as F64, with the figures of the
+/// same weights in F32 (it used to stop the process on a precondition).
+struct RestoreF64Tests {
+    /// A copy of tiny fixture `name` with every tensor widened to F64.
+    static func widened(_ name: String, into directory: String) throws -> String {
+        let source = try SafeTensorsFile(path: Fixtures.tiny(name) + "/model.safetensors")
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let writer = try SafeTensorsWriter(path: directory + "/model.safetensors",
+                                           tensors: source.tensors.map { TensorSpec(name: $0.name, dtype: .f64, shape: $0.shape) })
+        for tensor in source.tensors {
+            let values = try source.float32Array(tensor).map(Double.init)
+            try values.withUnsafeBytes { try writer.append($0) }
+        }
+        try writer.finish()
+        try FileManager.default.copyItem(atPath: Fixtures.tiny(name) + "/config.json", toPath: directory + "/config.json")
+        return directory
+    }
+
+    @Test func anF64Candidate_isRestoredAsF64_withTheF32Figures() throws {
+        let scratch = try Fixtures.temporaryDirectory()
+        // The base stays F32: the profile names its fingerprint.
+        let candidate = try Self.widened("cand-full", into: scratch + "/cand")
+        let report = try Restore.run(candidate: Checkpoint.open(candidate), base: Checkpoint.open(RestoreTests.base),
+                                     retain: RetainProfile.read(RestoreTests.retain), forget: RetainProfile.read(RestoreTests.forget),
+                                     options: RestoreOptions(alpha: 10, gamma: 10, outputDType: .source), destination: scratch + "/restored")
+        let reference = try RestoreTests.restore("cand-full", alpha: 10)
+        #expect(report.outputDType == "F64")
+        #expect(RestoreTests.close(report.driftAfter, reference.driftAfter), "\(report.driftAfter) vs \(reference.driftAfter)")
+        let written = try SafeTensorsFile(path: report.path + "/model.safetensors")
+        #expect(written.tensors.allSatisfy { $0.dtype == .f64 })
+    }
+}
