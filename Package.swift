@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "Model", targets: ["Model"]),
         .library(name: "SystemCalls", targets: ["SystemCalls"]),
         .library(name: "Calibration", targets: ["Calibration"]),
+        .library(name: "RetaindMetrics", targets: ["RetaindMetrics"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -23,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .target(name: "CSystemShims"),
@@ -42,11 +44,12 @@ let package = Package(
             name: "History",
             dependencies: ["SystemCalls", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")]
         ),
+        .target(name: "RetaindMetrics", dependencies: ["SystemCalls", .product(name: "Prometheus", package: "swift-prometheus")]),
         .target(name: "Journal", dependencies: ["CSystemd", "SystemCalls", .product(name: "Logging", package: "swift-log")]),
         .target(
             name: "Daemon",
             dependencies: [
-                "SafeTensors", "Retention", "Model", "History", "Journal", "SystemCalls",
+                "SafeTensors", "Retention", "Model", "History", "Journal", "RetaindMetrics", "SystemCalls",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -113,6 +116,7 @@ let package = Package(
         .testTarget(name: "ModelTests", dependencies: ["Model", "SafeTensors", "TestSupport"]),
         .testTarget(name: "CalibrationTests", dependencies: ["Calibration", "Model", "Retention", "Linalg", "TestSupport"]),
         .testTarget(name: "HistoryTests", dependencies: ["History", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "RetaindMetricsTests", dependencies: ["RetaindMetrics", "SystemCalls", "TestSupport"]),
         .testTarget(name: "JournalTests", dependencies: ["Journal", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(
             name: "DaemonTests",

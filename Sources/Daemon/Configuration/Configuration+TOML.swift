@@ -55,8 +55,18 @@ extension TOMLTableReader {
             }
             watches.append(watch)
         }
+        let metrics = try table("metrics")?.metrics() ?? Configuration.Metrics()
         try rejectUnknownKeys()
-        return Configuration(path: file, store: store, watches: watches)
+        return Configuration(path: file, store: store, watches: watches, metrics: metrics)
+    }
+
+    fileprivate func metrics() throws(ConfigurationError) -> Configuration.Metrics {
+        let textfile = try path("textfile", required: false)
+        if let textfile, !textfile.hasSuffix(".prom") || textfile.hasSuffix("/.prom") {
+            throw error("textfile", "must name a file ending in .prom (node_exporter's textfile collector reads only those)")
+        }
+        try rejectUnknownKeys()
+        return Configuration.Metrics(textfile: textfile)
     }
 
     fileprivate func store() throws(ConfigurationError) -> Configuration.Store {

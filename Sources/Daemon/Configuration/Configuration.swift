@@ -8,6 +8,18 @@ public struct Configuration: Sendable, Equatable {
     public var path: String
     public var store: Store
     public var watches: [Watch]
+    public var metrics = Metrics()
+
+    /// `[metrics]`: figures for Prometheus, through node_exporter's textfile collector.
+    public struct Metrics: Sendable, Equatable {
+        /// The `.prom` file the daemon rewrites after every outcome and every 30 s (nil:
+        /// no metrics). Its directory is the collector's `--collector.textfile.directory`.
+        public var textfile: String?
+
+        public init(textfile: String? = nil) {
+            self.textfile = textfile
+        }
+    }
 
     /// `[store]`: the history database and where restored checkpoints go.
     public struct Store: Sendable, Equatable {

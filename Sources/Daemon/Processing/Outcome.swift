@@ -1,5 +1,6 @@
 import Foundation
 import History
+import RetaindMetrics
 import Retention
 
 /// What processing one checkpoint came to: the verdict, the figures behind it, what was
@@ -30,6 +31,17 @@ struct Outcome: Sendable {
     var finishedAt: Date?
     var driftSeconds: Double?
     var restoreSeconds: Double?
+    /// Seconds spent measuring perplexity (for the gate and after restoring).
+    var verifySeconds: Double?
+
+    /// The seconds of each step that ran, for `retaind_processing_seconds`.
+    var stepSeconds: [ProcessingStep: Double] {
+        var steps: [ProcessingStep: Double] = [:]
+        steps[.drift] = driftSeconds
+        steps[.restore] = restoreSeconds
+        steps[.verify] = verifySeconds
+        return steps
+    }
 
     /// A restored checkpoint: where it went and the restore's figures.
     struct RestoredOutput: Sendable {

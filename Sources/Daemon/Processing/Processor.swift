@@ -26,10 +26,14 @@ final class Processor: Sendable {
     private let inFlight: InFlight
     /// Told when an outcome is to be tried again, and when: the watcher looks then.
     private let retryScheduled: @Sendable (_ path: String, _ time: Date) -> Void
+    /// Told of every outcome once it is in the history (the metrics count it).
+    private let recorded: @Sendable (_ record: CheckpointRecord, _ outcome: Outcome) -> Void
 
     init(history: any CheckpointHistory, outputRoot: String, logger: Logger, status: StatusBoard,
          deadline: ProgressDeadline = ProgressDeadline(), fatal: FatalStop? = nil, inFlight: InFlight = InFlight(),
-         retryScheduled: @escaping @Sendable (String, Date) -> Void = { _, _ in }) {
+         retryScheduled: @escaping @Sendable (String, Date) -> Void = { _, _ in },
+         recorded: @escaping @Sendable (CheckpointRecord, Outcome) -> Void = { _, _ in }) {
+        self.recorded = recorded
         self.fatal = fatal
         self.inFlight = inFlight
         self.retryScheduled = retryScheduled
@@ -121,6 +125,7 @@ final class Processor: Sendable {
             return nil
         }
         OutcomeEntry(record: record).log(to: logger)
+        recorded(record, outcome)
         if let retry = record.retryAt { retryScheduled(candidate.path, retry) }
         status.set(activity: "idle; last: \(record.status.rawValue) \(candidate.path)")
         return record
@@ -164,7 +169,9 @@ final class Processor: Sendable {
             return .outcome(outcome)
         }
 
+        let gateVerifyStarted = Date()
         let retainPPL = measureRetainForGate(candidate, watch, &outcome.perplexities)
+        if outcome.perplexities.retainBefore != nil { outcome.verifySeconds = Date().timeIntervalSince(gateVerifyStarted) }
         guard Gate.verdict(report, settings.gate, retainPPL: retainPPL, baseRetainPPL: outcome.perplexities.retainBase) == .over else {
             outcome.status = .passed
             return .outcome(outcome)
@@ -199,7 +206,9 @@ final class Processor: Sendable {
             outcome.restoreSeconds = Date().timeIntervalSince(restoreStarted)
             outcome.status = .restored
             if let verification = watch.verification {
+                let verifyStarted = Date()
                 verify(&outcome.perplexities, candidate: candidate.path, restored: destination, verification)
+                outcome.verifySeconds = (outcome.verifySeconds ?? 0) + Date().timeIntervalSince(verifyStarted)
             }
         } catch {
             outcome.restoreSeconds = Date().timeIntervalSince(restoreStarted)

@@ -32,9 +32,10 @@ public struct DaemonService: Service {
     }
 }
 
-/// The daemon's services: processing, the watcher, the purge, the watchdog, reloads on
-/// SIGHUP, and the stopping notice, in the order a group starts them (it shuts them
-/// down in reverse: the notice first, processing last, after the checkpoint in progress).
+/// The daemon's services: processing, the watcher, the purge, the metrics textfile, the
+/// watchdog, reloads on SIGHUP, retry requests on SIGUSR1, and the stopping notice, in
+/// the order a group starts them (it shuts them down in reverse: the notice first,
+/// processing last, after the checkpoint in progress).
 ///
 /// ``start(configurationPath:logger:notifier:)`` does what must happen before systemd
 /// hears `READY=1` — configuration read, history opened, bases loaded, first scan done —
@@ -80,8 +81,11 @@ public struct DaemonServices: Sendable {
         let inFlight = InFlight()
         let watcher = try Watcher(watches: active.map(\.settings), queue: queue, history: history, status: status, fatal: fatal,
                                   inFlight: inFlight, logger: logger)
+        let metrics = MetricsPublisher(configuration: configuration, logger: logger, queueLength: { queue.count },
+                                       read: { (try history.records(), try history.pending()) })
         let processor = Processor(history: history, outputRoot: loaded.store.outputRoot, logger: logger, status: status, fatal: fatal,
-                                  inFlight: inFlight, retryScheduled: { path, time in watcher.recheck(path, at: time) })
+                                  inFlight: inFlight, retryScheduled: { path, time in watcher.recheck(path, at: time) },
+                                  recorded: { record, outcome in metrics.recorded(record, steps: outcome.stepSeconds) })
         processor.configure(active, outputRoot: loaded.store.outputRoot, retry: .init(loaded.store))
         notifier.status("scanning watched directories")
         await blocking { watcher.start() }
@@ -94,9 +98,11 @@ public struct DaemonServices: Sendable {
             ProcessingService(queue: queue, processor: processor, fatal: fatal),
             WatcherService(watcher: watcher),
             purge,
+            MetricsService(publisher: metrics),
             WatchdogService(notifier: notifier, deadline: processor.deadline, heartbeat: { watcher.lastHeartbeat }),
             ReloadService(hangups: hangups, configurationPath: configurationPath, configuration: configuration,
-                          activation: activation, processor: processor, watcher: watcher, notifier: notifier, logger: logger),
+                          activation: activation, processor: processor, watcher: watcher, metrics: metrics, notifier: notifier,
+                          logger: logger),
             RetryRequestService(requests: retryRequests, watcher: watcher, logger: logger),
             StoppingNotice(notifier: notifier, logger: logger),
         ])

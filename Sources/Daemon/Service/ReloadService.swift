@@ -15,6 +15,7 @@ struct ReloadService: Service {
     let activation: WatchActivation
     let processor: Processor
     let watcher: Watcher
+    let metrics: MetricsPublisher
     let notifier: any ServiceNotifier
     let logger: Logger
 
@@ -48,6 +49,8 @@ struct ReloadService: Service {
         processor.configure(active, outputRoot: applied.store.outputRoot, retry: .init(applied.store))
         await blocking { watcher.reconfigure(active.map(\.settings)) }
         configuration.current = applied
+        metrics.reconfigured()
+        await blocking { metrics.publish() }
         let summary = WatchActivation.summary(active, applied)
         logger.notice("configuration reloaded: \(summary)", metadata: ["message_id": "\(MessageID.reloaded.rawValue)"])
         notifier.ready(status: summary)

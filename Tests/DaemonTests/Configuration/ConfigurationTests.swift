@@ -42,6 +42,16 @@ struct ConfigurationTests {
         #expect(watch.restore.enabled && watch.restore.options == RestoreOptions())
     }
 
+    @Test func metricsTextfile_isOptional_mustEndInProm_andTakesRelativePaths() throws {
+        #expect(try parse(Self.minimal).metrics.textfile == nil)
+        let config = try parse(Self.minimal + "\n[metrics]\ntextfile = \"prom/retaind.prom\"\n")
+        #expect(config.metrics.textfile == "/etc/retaind/prom/retaind.prom")
+        let wrong = error(Self.minimal + "\n[metrics]\ntextfile = \"/var/lib/node/retaind.txt\"\n")
+        #expect(wrong?.description.contains("metrics.textfile: must name a file ending in .prom") == true, "\(String(describing: wrong))")
+        let typo = error(Self.minimal + "\n[metrics]\ntextfiel = \"/x.prom\"\n")
+        #expect(typo?.description.contains("metrics.textfiel: unknown key") == true, "\(String(describing: typo))")
+    }
+
     @Test func shippedExample_parses() throws {
         let path = Self.repository + "/config/retaind.toml"
         let config = try Configuration.load(path: path)
