@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "SystemCalls", targets: ["SystemCalls"]),
         .library(name: "Calibration", targets: ["Calibration"]),
         .library(name: "RetaindMetrics", targets: ["RetaindMetrics"]),
+        .library(name: "CentralHistory", targets: ["CentralHistory"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -25,6 +26,9 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         .target(name: "CSystemShims"),
@@ -44,12 +48,23 @@ let package = Package(
             name: "History",
             dependencies: ["SystemCalls", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")]
         ),
+        .target(
+            name: "CentralHistory",
+            dependencies: [
+                "History", "SystemCalls",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(name: "RetaindMetrics", dependencies: ["SystemCalls", .product(name: "Prometheus", package: "swift-prometheus")]),
         .target(name: "Journal", dependencies: ["CSystemd", "SystemCalls", .product(name: "Logging", package: "swift-log")]),
         .target(
             name: "Daemon",
             dependencies: [
-                "SafeTensors", "Retention", "Model", "History", "Journal", "RetaindMetrics", "SystemCalls",
+                "SafeTensors", "Retention", "Model", "History", "CentralHistory", "Journal", "RetaindMetrics", "SystemCalls",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -68,6 +83,7 @@ let package = Package(
                 "Linalg",
                 "Retention",
                 "History",
+                "CentralHistory",
                 "Journal",
                 "Daemon",
                 "Model",
@@ -116,6 +132,10 @@ let package = Package(
         .testTarget(name: "ModelTests", dependencies: ["Model", "SafeTensors", "TestSupport"]),
         .testTarget(name: "CalibrationTests", dependencies: ["Calibration", "Model", "Retention", "Linalg", "TestSupport"]),
         .testTarget(name: "HistoryTests", dependencies: ["History", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(
+            name: "CentralHistoryTests",
+            dependencies: ["CentralHistory", "History", "TestSupport", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(name: "RetaindMetricsTests", dependencies: ["RetaindMetrics", "SystemCalls", "TestSupport"]),
         .testTarget(name: "JournalTests", dependencies: ["Journal", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(

@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # Installs what retaind needs to build and test on Debian 12: the system libraries
-# (SQLite, libsystemd, OpenBLAS, LAPACKE), systemd's journald, promtool and
-# node_exporter, and the Python packages the tests use as independent references
-# (numpy, safetensors). Idempotent, and quiet when everything is already there.
+# (SQLite, libsystemd, OpenBLAS, LAPACKE), systemd's journald, promtool,
+# node_exporter and PostgreSQL, and the Python packages the tests use as independent
+# references (numpy, safetensors). Idempotent, and quiet when everything is there.
 set -euo pipefail
 
 SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 
 # prometheus (for promtool) and prometheus-node-exporter: the metrics tests check the
-# textfile and the shipped alerting rules with the real tools.
-packages=(libsqlite3-dev libsystemd-dev libopenblas-dev liblapacke-dev systemd procps prometheus prometheus-node-exporter)
+# textfile and the shipped alerting rules with the real tools. postgresql and openssl:
+# the central-history tests start throwaway clusters, some with TLS.
+packages=(libsqlite3-dev libsystemd-dev libopenblas-dev liblapacke-dev systemd procps prometheus prometheus-node-exporter
+          postgresql openssl)
 python3 -m pip --version >/dev/null 2>&1 || packages+=(python3-pip)
 missing=()
 for p in "${packages[@]}"; do

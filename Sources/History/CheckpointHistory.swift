@@ -29,9 +29,10 @@ public protocol CheckpointHistory: Sendable {
     func recordPending(_ record: PendingRecord) throws(HistoryError)
     /// Forgets that `path` is pending.
     func clearPending(path: String) throws(HistoryError)
-    /// Deletes outcomes detected before `cutoff`; returns how many went.
+    /// Deletes outcomes detected before `cutoff` (keeping those the outbox has not
+    /// delivered yet, when asked); returns how many went.
     @discardableResult
-    func purge(detectedBefore cutoff: Date) throws(HistoryError) -> Int
+    func purge(detectedBefore cutoff: Date, keepingUndelivered: Bool) throws(HistoryError) -> Int
 }
 
 extension HistoryStore: CheckpointHistory {}

@@ -139,6 +139,25 @@ enum HistoryMigrations {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v5: outbox for the central history") { db in
+            try db.execute(sql: """
+                -- Names this database in a central history, with the host: a history file
+                -- created anew (its ids restart at 1) never collides with the old one's rows.
+                CREATE TABLE replica (history_id TEXT NOT NULL);
+                INSERT INTO replica VALUES (lower(hex(randomblob(16))));
+                -- Finished outcomes not yet delivered to [store.central], in the order they
+                -- were recorded. A row goes when delivered, or with its checkpoint row (an
+                -- error outcome replaced by its retry's before delivery is not delivered).
+                CREATE TABLE outbox (
+                    sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+                    checkpoint_id INTEGER NOT NULL UNIQUE REFERENCES checkpoint(id) ON DELETE CASCADE,
+                    enqueued_at DATETIME NOT NULL
+                );
+                -- What is already recorded goes out first, once a central history is set.
+                INSERT INTO outbox (checkpoint_id, enqueued_at)
+                    SELECT id, COALESCE(finished_at, detected_at) FROM checkpoint WHERE status != 'processing' ORDER BY id;
+                """)
+        }
         return migrator
     }
 }

@@ -150,6 +150,8 @@ public final class HistoryStore: Sendable {
             for module in modules { try module.insert(db) }
             try TuneTrialRecord.filter(Column("checkpoint_id") == record.id!).deleteAll(db)
             for trial in trials { try trial.insert(db) }
+            try db.execute(sql: "INSERT OR IGNORE INTO outbox (checkpoint_id, enqueued_at) VALUES (?, ?)",
+                           arguments: [record.id!, record.finishedAt ?? Date()])
         }
     }
 
@@ -170,10 +172,15 @@ public final class HistoryStore: Sendable {
 
     /// Deletes outcomes detected before `cutoff` (with their module rows) and returns how
     /// many went; vacuums when it removed any, so the file shrinks too.
+    ///
+    /// With `keepingUndelivered`, outcomes still waiting in the outbox for the central
+    /// history stay until delivered.
     @discardableResult
-    public func purge(detectedBefore cutoff: Date) throws(HistoryError) -> Int {
+    public func purge(detectedBefore cutoff: Date, keepingUndelivered: Bool = false) throws(HistoryError) -> Int {
         let removed = try write { db in
-            try CheckpointRecord.filter(Column("detected_at") < cutoff && Column("status") != CheckpointStatus.processing.rawValue).deleteAll(db)
+            var request = CheckpointRecord.filter(Column("detected_at") < cutoff && Column("status") != CheckpointStatus.processing.rawValue)
+            if keepingUndelivered { request = request.filter(sql: "id NOT IN (SELECT checkpoint_id FROM outbox)") }
+            return try request.deleteAll(db)
         }
         if removed > 0 {
             do { try pool.writeWithoutTransaction { try $0.execute(sql: "VACUUM") } } catch {

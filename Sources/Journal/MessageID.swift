@@ -25,4 +25,7 @@ public enum MessageID: String, Sendable, CaseIterable {
     case stopping = "4604cfd7f83f405581384dec6c515388"
     /// A watch runs with a setting that works but is likely not what was meant.
     case configurationWarning = "0469c33aa8ef4ee0894960bc34d12e13"
+    /// Delivery to the central history stopped (with the reason) or resumed (with the
+    /// backlog); outcomes are kept locally meanwhile.
+    case centralDelivery = "b9c6dd33e6484914a722760d63e8d2c1"
 }

@@ -52,10 +52,13 @@ public struct DaemonFigures: Sendable, Equatable {
     public var watches: [Watch]
     /// Ready checkpoints waiting for the processing thread.
     public var queueLength: Int
+    /// Outcomes waiting for the central history (nil: no `[store.central]`).
+    public var centralBacklog: Int?
 
-    public init(runs: [Run] = [], watches: [Watch] = [], queueLength: Int = 0) {
+    public init(runs: [Run] = [], watches: [Watch] = [], queueLength: Int = 0, centralBacklog: Int? = nil) {
         self.runs = runs
         self.watches = watches
         self.queueLength = queueLength
+        self.centralBacklog = centralBacklog
     }
 }

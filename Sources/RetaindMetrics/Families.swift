@@ -22,6 +22,9 @@ enum Families {
     static var queue: MetricNameDescriptor {
         family("queue", "length", "Ready checkpoints waiting for the processing thread.")
     }
+    static var centralBacklog: MetricNameDescriptor {
+        family("central_backlog", "outcomes", "Outcomes recorded locally and not yet delivered to the central history ([store.central]).")
+    }
     static var lastOutcome: MetricNameDescriptor {
         family("last_outcome_timestamp", "seconds", "When the watch's newest outcome was recorded, in seconds since the epoch.")
     }

@@ -57,6 +57,7 @@ public final class MetricsRegistry: Sendable {
             if let last = watch.lastOutcome { set(Families.lastOutcome, labels, last.timeIntervalSince1970) }
         }
         set(Families.queue, [], Double(figures.queueLength))
+        if let backlog = figures.centralBacklog { set(Families.centralBacklog, [], Double(backlog)) }
         for run in figures.runs {
             let labels = [("watch", run.watch), ("run", run.run)]
             set(Families.drift, labels, run.drift)

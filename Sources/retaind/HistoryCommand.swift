@@ -1,19 +1,23 @@
 import ArgumentParser
+import CentralHistory
 import Foundation
 import History
 
 /// `retaind history`: what the daemon did, newest first.
-struct HistoryCommand: ParsableCommand {
+struct HistoryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "history",
         abstract: "List checkpoint outcomes, newest first.",
         discussion: """
             --json prints an array of rows keyed by docs/spec.md §7 names (path, status, drift, \
-            drift_max, drift_after, forget_kept, fingerprint, …), for scripts that gate on it.
+            drift_max, drift_after, forget_kept, fingerprint, …), for scripts that gate on it. \
+            --central lists every host's outcomes from [store.central], with a host column \
+            (pending checkpoints stay on their host).
             """
     )
 
     @OptionGroup var state: StateOptions
+    @OptionGroup var fleet: CentralOptions
 
     @Option(help: "Only this watch.")
     var watch: String?
@@ -37,7 +41,8 @@ struct HistoryCommand: ParsableCommand {
         guard limit > 0 else { throw ValidationError("--limit must be positive") }
     }
 
-    func run() throws {
+    func run() async throws {
+        if fleet.central { return try await runCentral() }
         let history = try state.openHistory()
         let rows = try history.records(.init(watch: watch, status: status, since: since.flatMap { SinceParser.date($0) }, limit: limit))
         // Pending checkpoints (no outcome yet) come first, unless a status is asked for.
@@ -66,6 +71,42 @@ struct HistoryCommand: ParsableCommand {
         for row in rows {
             table.append([formatter.string(from: row.detectedAt), row.status.rawValue, f(row.drift), f(row.threshold),
                           f(row.driftAfter), row.watch, row.path])
+        }
+        Output.printTable(table)
+    }
+
+    /// The fleet's outcomes from the central history: the same rows, plus the host.
+    private func runCentral() async throws {
+        let connection = try await CentralOptions.connect(try state.loadConfiguration())
+        let rows: [CentralRecord]
+        do {
+            rows = try await connection.records(.init(host: fleet.host, watch: watch, status: status,
+                                                      since: since.flatMap { SinceParser.date($0) }, limit: limit))
+            await connection.close()
+        } catch {
+            await connection.close()
+            throw error
+        }
+        if json {
+            try Output.printJSON(object: try rows.map { row -> [String: Any] in
+                var object = try Output.jsonObject(row.record)
+                object["host"] = row.host
+                return object
+            })
+            return
+        }
+        guard !rows.isEmpty else {
+            print("no outcomes in the central history\(fleet.host.map { " for host \($0)" } ?? "")")
+            return
+        }
+        let formatter = DateFormatter()
+        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
+        func f(_ x: Double?) -> String { x.map { String(format: "%.4g", $0) } ?? "-" }
+        var table = [["detected", "host", "status", "drift", "threshold", "after", "watch", "checkpoint"]]
+        for row in rows {
+            let r = row.record
+            table.append([formatter.string(from: r.detectedAt), row.host, r.status.rawValue, f(r.drift), f(r.threshold),
+                          f(r.driftAfter), r.watch, r.path])
         }
         Output.printTable(table)
     }

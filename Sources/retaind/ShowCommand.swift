@@ -1,18 +1,20 @@
 import ArgumentParser
+import CentralHistory
 import Journal
 import Daemon
 import Foundation
 import History
 
 /// `retaind show`: one checkpoint's outcome with its per-module figures.
-struct ShowCommand: ParsableCommand {
+struct ShowCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
         abstract: "Show a checkpoint's outcome and per-module drift, before and after restoring.",
-        discussion: "Exits 1 when no outcome matches."
+        discussion: "Exits 1 when no outcome matches. --central finds it in [store.central], on any host (or --host)."
     )
 
     @OptionGroup var state: StateOptions
+    @OptionGroup var fleet: CentralOptions
 
     @Argument(help: "The checkpoint's path, or its fingerprint (a prefix of 8+ hex digits will do).")
     var key: String
@@ -23,7 +25,8 @@ struct ShowCommand: ParsableCommand {
     @Option(help: "Modules to list in the table, worst first (all with --json).")
     var top = 20
 
-    func run() throws {
+    func run() async throws {
+        if fleet.central { return try await runCentral() }
         let history = try state.openHistory()
         let absolute = WorkingDirectory.absolute(key)
         guard let (record, modules) = try history.outcome(matching: key) ?? history.outcome(matching: LexicalPath.normalized(absolute)) else {
@@ -33,11 +36,30 @@ struct ShowCommand: ParsableCommand {
             }
             throw Failure("no outcome for \(key) in \(history.path)")
         }
-        let trials = (try? history.trials(of: record.id!)) ?? []
+        try show(record, modules, trials: (try? history.trials(of: record.id!)) ?? [], host: nil)
+    }
+
+    /// The outcome from the central history, with the host it came from.
+    private func runCentral() async throws {
+        let connection = try await CentralOptions.connect(try state.loadConfiguration())
+        let found: (CentralRecord, [ModuleRecord])?
+        do {
+            found = try await connection.outcome(matching: key, host: fleet.host)
+            await connection.close()
+        } catch {
+            await connection.close()
+            throw error
+        }
+        guard let (central, modules) = found else { throw Failure("no outcome for \(key) in the central history") }
+        try show(central.record, modules, trials: [], host: central.host)
+    }
+
+    private func show(_ record: CheckpointRecord, _ modules: [ModuleRecord], trials: [TuneTrialRecord], host: String?) throws {
         if json {
             // The record's keys, plus its modules and tuning trials without the history's
             // internal `checkpoint_id`.
             var row = try Output.jsonObject(record)
+            if let host { row["host"] = host }
             row["modules"] = try modules.map { try Output.jsonObject($0, dropping: "checkpoint_id") }
             if !trials.isEmpty { row["tune"] = try trials.map { try Output.jsonObject($0, dropping: "checkpoint_id") } }
             try Output.printJSON(object: [row])
@@ -45,6 +67,7 @@ struct ShowCommand: ParsableCommand {
         }
         func f(_ x: Double?) -> String { x.map { String(format: "%.6g", $0) } ?? "-" }
         say("checkpoint   \(record.path)")
+        if let host { say("host         \(host)") }
         say("status       \(record.status.rawValue)  (watch \(record.watch))")
         if let fingerprint = record.fingerprint { say("fingerprint  \(fingerprint)") }
         if let base = record.baseFingerprint { say("base         \(base)") }

@@ -1,3 +1,4 @@
+import CentralHistory
 import Foundation
 import Retention
 import TOMLKit
@@ -77,9 +78,36 @@ extension TOMLTableReader {
         let attempts = try number("retry_attempts", default: 5, minimum: 1)!
         guard attempts == attempts.rounded() else { throw error("retry_attempts", "must be an integer") }
         let retrySeconds = try number("retry_seconds", default: 60, positive: true)!
+        let central = try table("central")?.central()
         try rejectUnknownKeys()
         return Configuration.Store(database: database, outputRoot: outputRoot, keepDays: keepDays, retryAttempts: Int(attempts),
-                                   retrySeconds: retrySeconds)
+                                   retrySeconds: retrySeconds, central: central)
+    }
+
+    fileprivate func central() throws(ConfigurationError) -> CentralSettings {
+        if value("password") != nil {
+            throw error("password", "is not read from the configuration: put the password in a file and name it with password_file (systemd LoadCredential=)")
+        }
+        let url = try requiredString("url")
+        let passwordFile = try path("password_file", required: false)
+        let tlsName = try string("tls") ?? CentralSettings.TLSMode.verifyFull.rawValue
+        guard let tls = CentralSettings.TLSMode(rawValue: tlsName) else {
+            throw error("tls", "must be one of \(CentralSettings.TLSMode.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))")
+        }
+        let caFile = try path("ca_file", required: false)
+        let timeout = try number("timeout_seconds", default: 30, positive: true)!
+        let host = try string("host")
+        if let host, host.isEmpty || host.contains(where: { $0.isNewline || $0.asciiValue.map { $0 < 32 } == true }) {
+            throw error("host", "must be a non-empty name without control characters")
+        }
+        try rejectUnknownKeys()
+        do {
+            var settings = try CentralSettings(url: url, passwordFile: passwordFile, tls: tls, caFile: caFile, host: host)
+            settings.timeoutSeconds = timeout
+            return settings
+        } catch {
+            throw self.error("url", error.message)
+        }
     }
 
     fileprivate func watch() throws(ConfigurationError) -> Configuration.Watch {

@@ -1,3 +1,4 @@
+import CentralHistory
 import Retention
 
 /// The daemon's configuration (`/etc/retaind/retaind.toml`): where history goes and what
@@ -36,6 +37,8 @@ public struct Configuration: Sendable, Equatable {
         public var retryAttempts: Int = 5
         /// The wait before the first retry; each next one waits twice as long.
         public var retrySeconds: Double = 60
+        /// `[store.central]`: a PostgreSQL history every outcome is copied to (nil: none).
+        public var central: CentralSettings? = nil
     }
 
     /// One `[[watch]]` group: directories whose checkpoints share a base and a policy.

@@ -18,15 +18,18 @@ final class MetricsPublisher: Sendable {
     /// The history's outcomes and pending checkpoints now.
     private let read: @Sendable () throws -> (records: [CheckpointRecord], pending: [PendingRecord])
     private let queueLength: @Sendable () -> Int
+    private let centralBacklog: @Sendable () -> Int?
     private let logger: Logger
     /// Serialises writes; remembers the failure being reported, so it is logged once.
     private let failure = Mutex<String?>(nil)
 
     init(configuration: RunningConfiguration, logger: Logger, queueLength: @escaping @Sendable () -> Int,
+         centralBacklog: @escaping @Sendable () -> Int? = { nil },
          read: @escaping @Sendable () throws -> (records: [CheckpointRecord], pending: [PendingRecord])) {
         self.configuration = configuration
         self.logger = logger
         self.queueLength = queueLength
+        self.centralBacklog = centralBacklog
         self.read = read
         registry.register(watches: configuration.current.watches.map(\.name))
     }
@@ -46,8 +49,9 @@ final class MetricsPublisher: Sendable {
     /// The exposition as it stands (for tests and the first write).
     func exposition() throws -> String {
         let (records, pending) = try read()
-        let figures = DaemonFigures.current(records: records, pending: pending, watches: configuration.current.watches,
+        var figures = DaemonFigures.current(records: records, pending: pending, watches: configuration.current.watches,
                                             queueLength: queueLength())
+        figures.centralBacklog = centralBacklog()
         return registry.exposition(figures)
     }
 

@@ -32,8 +32,8 @@ public struct DaemonService: Service {
     }
 }
 
-/// The daemon's services: processing, the watcher, the purge, the metrics textfile, the
-/// watchdog, reloads on SIGHUP, retry requests on SIGUSR1, and the stopping notice, in
+/// The daemon's services: processing, the watcher, the purge, the metrics textfile,
+/// delivery to the central history, the watchdog, reloads on SIGHUP, retry requests on SIGUSR1, and the stopping notice, in
 /// the order a group starts them (it shuts them down in reverse: the notice first,
 /// processing last, after the checkpoint in progress).
 ///
@@ -81,11 +81,16 @@ public struct DaemonServices: Sendable {
         let inFlight = InFlight()
         let watcher = try Watcher(watches: active.map(\.settings), queue: queue, history: history, status: status, fatal: fatal,
                                   inFlight: inFlight, logger: logger)
+        let delivery = CentralDelivery(history: history, configuration: configuration, status: status, logger: logger)
         let metrics = MetricsPublisher(configuration: configuration, logger: logger, queueLength: { queue.count },
+                                       centralBacklog: { delivery.backlog },
                                        read: { (try history.records(), try history.pending()) })
         let processor = Processor(history: history, outputRoot: loaded.store.outputRoot, logger: logger, status: status, fatal: fatal,
                                   inFlight: inFlight, retryScheduled: { path, time in watcher.recheck(path, at: time) },
-                                  recorded: { record, outcome in metrics.recorded(record, steps: outcome.stepSeconds) })
+                                  recorded: { record, outcome in
+                                      delivery.outcomeRecorded()
+                                      metrics.recorded(record, steps: outcome.stepSeconds)
+                                  })
         processor.configure(active, outputRoot: loaded.store.outputRoot, retry: .init(loaded.store))
         notifier.status("scanning watched directories")
         await blocking { watcher.start() }
@@ -99,6 +104,7 @@ public struct DaemonServices: Sendable {
             WatcherService(watcher: watcher),
             purge,
             MetricsService(publisher: metrics),
+            CentralDeliveryService(delivery: delivery),
             WatchdogService(notifier: notifier, deadline: processor.deadline, heartbeat: { watcher.lastHeartbeat }),
             ReloadService(hangups: hangups, configurationPath: configurationPath, configuration: configuration,
                           activation: activation, processor: processor, watcher: watcher, metrics: metrics, notifier: notifier,

@@ -21,10 +21,12 @@ struct PurgeService: Service {
 
     /// One purge by the configuration in force.
     func purge(now: Date = Date()) {
-        let keepDays = configuration.current.store.keepDays
+        let store = configuration.current.store
+        let keepDays = store.keepDays
         guard keepDays > 0 else { return }
         do {
-            let removed = try history.purge(detectedBefore: now.addingTimeInterval(-keepDays * 86_400))
+            // Never before the central history has them.
+            let removed = try history.purge(detectedBefore: now.addingTimeInterval(-keepDays * 86_400), keepingUndelivered: store.central != nil)
             if removed > 0 { logger.info("purged \(removed) outcomes older than \(keepDays) days from the history") }
         } catch {
             logger.error("cannot purge the history", metadata: ["message_id": "\(MessageID.daemonError.rawValue)", "retaind.error": "\(error)"])

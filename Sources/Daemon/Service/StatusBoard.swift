@@ -6,7 +6,7 @@ import Synchronization
 /// their part; the line is sent when it changes.
 final class StatusBoard: Sendable {
     private let notifier: any ServiceNotifier
-    private let state = Mutex<(activity: String, pending: Int, sent: String)>(("idle", 0, "idle"))
+    private let state = Mutex<(activity: String, pending: Int, backlog: Int, sent: String)>(("idle", 0, 0, "idle"))
 
     init(notifier: any ServiceNotifier) {
         self.notifier = notifier
@@ -22,13 +22,18 @@ final class StatusBoard: Sendable {
         update { $0.pending = pending }
     }
 
-    /// The line as it stands.
-    var line: String { state.withLock { Self.line($0.activity, $0.pending) } }
+    /// How many outcomes wait for the central history.
+    func set(centralBacklog: Int) {
+        update { $0.backlog = centralBacklog }
+    }
 
-    private func update(_ change: (inout (activity: String, pending: Int, sent: String)) -> Void) {
+    /// The line as it stands.
+    var line: String { state.withLock { Self.line($0.activity, $0.pending, $0.backlog) } }
+
+    private func update(_ change: (inout (activity: String, pending: Int, backlog: Int, sent: String)) -> Void) {
         let line: String? = state.withLock { state in
             change(&state)
-            let line = Self.line(state.activity, state.pending)
+            let line = Self.line(state.activity, state.pending, state.backlog)
             guard line != state.sent else { return nil }
             state.sent = line
             return line
@@ -36,7 +41,10 @@ final class StatusBoard: Sendable {
         if let line { notifier.status(line) }
     }
 
-    private static func line(_ activity: String, _ pending: Int) -> String {
-        pending == 0 ? activity : "\(activity); \(pending) checkpoint\(pending == 1 ? "" : "s") pending"
+    private static func line(_ activity: String, _ pending: Int, _ backlog: Int) -> String {
+        var line = activity
+        if pending > 0 { line += "; \(pending) checkpoint\(pending == 1 ? "" : "s") pending" }
+        if backlog > 0 { line += "; \(backlog) outcome\(backlog == 1 ? "" : "s") to deliver to the central history" }
+        return line
     }
 }

@@ -11,7 +11,7 @@ import Testing
         try config.write(toFile: fixture.directory + "/retaind.toml", atomically: true, encoding: .utf8)
         let daemon = try await DaemonServices.start(configurationPath: fixture.directory + "/retaind.toml", logger: fixture.logger,
                                                     notifier: fixture.notifier)
-        #expect(daemon.services.count == 8)
+        #expect(daemon.services.count == 9)
         return try #require(daemon.services.compactMap { $0 as? ReloadService }.first)
     }
 

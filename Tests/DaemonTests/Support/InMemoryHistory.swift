@@ -93,7 +93,8 @@ final class InMemoryHistory: CheckpointHistory {
         }
     }
 
-    func purge(detectedBefore cutoff: Date) -> Int {
+    /// No outbox in memory: `keepingUndelivered` keeps nothing more.
+    func purge(detectedBefore cutoff: Date, keepingUndelivered: Bool) -> Int {
         state.withLock { state in
             let before = state.records.count
             state.records.removeAll { $0.detectedAt < cutoff && $0.status != .processing }
