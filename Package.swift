@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "Model", targets: ["Model"]),
         .library(name: "SystemCalls", targets: ["SystemCalls"]),
         .library(name: "Calibration", targets: ["Calibration"]),
+        .library(name: "SVGCharts", targets: ["SVGCharts"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -54,6 +55,7 @@ let package = Package(
             ]
         ),
         .target(name: "Retention", dependencies: ["SafeTensors", "Linalg", "SystemCalls"]),
+        .target(name: "SVGCharts"),
         .target(
             name: "SafeTensors",
             dependencies: ["CSystemShims", "SystemCalls", .product(name: "Crypto", package: "swift-crypto")]
@@ -122,6 +124,7 @@ let package = Package(
                 .product(name: "InMemoryLogging", package: "swift-log"),
             ]
         ),
+        .testTarget(name: "SVGChartsTests", dependencies: ["SVGCharts"]),
         .testTarget(
             name: "retaindTests",
             dependencies: ["retaind", "SafeTensors", "History", "TestSupport"]
