@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "SystemCalls", targets: ["SystemCalls"]),
         .library(name: "Calibration", targets: ["Calibration"]),
         .library(name: "SVGCharts", targets: ["SVGCharts"]),
+        .library(name: "Report", targets: ["Report"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -24,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/JohnSundell/Plot", from: "0.14.0"),
     ],
     targets: [
         .target(name: "CSystemShims"),
@@ -56,6 +58,10 @@ let package = Package(
         ),
         .target(name: "Retention", dependencies: ["SafeTensors", "Linalg", "SystemCalls"]),
         .target(name: "SVGCharts"),
+        .target(
+            name: "Report",
+            dependencies: ["SVGCharts", "History", "Daemon", "Journal", .product(name: "Plot", package: "Plot")]
+        ),
         .target(
             name: "SafeTensors",
             dependencies: ["CSystemShims", "SystemCalls", .product(name: "Crypto", package: "swift-crypto")]
@@ -125,6 +131,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "SVGChartsTests", dependencies: ["SVGCharts"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "History"]),
         .testTarget(
             name: "retaindTests",
             dependencies: ["retaind", "SafeTensors", "History", "TestSupport"]
