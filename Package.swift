@@ -78,6 +78,7 @@ let package = Package(
                 "Model",
                 "Calibration",
                 "SystemCalls",
+                "Report",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what retaind needs to build and test on Debian 12: the system libraries
-# (SQLite, libsystemd, OpenBLAS, LAPACKE), systemd's journald, and the Python packages
+# (SQLite, libsystemd, OpenBLAS, LAPACKE), systemd's journald, Chromium (the report tests
+# render `retaind report` headless and check the screenshot), and the Python packages
 # the tests use as independent references (numpy, safetensors). Idempotent, and quiet
 # when everything is already there.
 set -euo pipefail
@@ -8,7 +9,7 @@ set -euo pipefail
 SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 
-packages=(libsqlite3-dev libsystemd-dev libopenblas-dev liblapacke-dev systemd procps)
+packages=(libsqlite3-dev libsystemd-dev libopenblas-dev liblapacke-dev systemd procps chromium)
 python3 -m pip --version >/dev/null 2>&1 || packages+=(python3-pip)
 missing=()
 for p in "${packages[@]}"; do

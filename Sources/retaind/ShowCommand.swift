@@ -3,6 +3,7 @@ import Journal
 import Daemon
 import Foundation
 import History
+import Report
 
 /// `retaind show`: one checkpoint's outcome with its per-module figures.
 struct ShowCommand: ParsableCommand {
@@ -23,6 +24,9 @@ struct ShowCommand: ParsableCommand {
     @Option(help: "Modules to list in the table, worst first (all with --json).")
     var top = 20
 
+    @Option(help: "Also write the outcome with ρ heatmaps (by layer × module kind, before and after restoring) to this self-contained HTML file.")
+    var html: String?
+
     func run() throws {
         let history = try state.openHistory()
         let absolute = WorkingDirectory.absolute(key)
@@ -34,6 +38,9 @@ struct ShowCommand: ParsableCommand {
             throw Failure("no outcome for \(key) in \(history.path)")
         }
         let trials = (try? history.trials(of: record.id!)) ?? []
+        if let html {
+            try HTMLFile.write(CheckpointPage.html(record, modules: modules, dates: ReportDates(generatedAt: Date())), to: html)
+        }
         if json {
             // The record's keys, plus its modules and tuning trials without the history's
             // internal `checkpoint_id`.
