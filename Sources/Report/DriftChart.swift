@@ -17,7 +17,10 @@ public enum DriftChart {
         let onLog = chart.yScale == .log
         func plotted(_ value: Double?) -> Double? { value.flatMap { onLog && $0 <= 0 ? nil : $0 } }
 
-        chart.series.append(.init(name: "drift", points: run.checkpoints.filter { $0.drift != nil }.map { (x.of($0), plotted($0.drift)) },
+        // The line follows the checkpoints that trained; an unchanged one (a copy of the base)
+        // is marked on its own rather than pulling the curve to zero.
+        chart.series.append(.init(name: "drift", points: run.checkpoints.filter { $0.drift != nil && $0.status != .unchanged }
+                                    .map { (x.of($0), plotted($0.drift)) },
                                   stroke: StatusStyle.drift))
         let thresholds = Set(run.checkpoints.compactMap(\.threshold))
         if thresholds.count == 1, let threshold = thresholds.first {

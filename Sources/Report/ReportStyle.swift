@@ -14,6 +14,6 @@ enum ReportStyle {
         code{font-size:.95em}
         .status-restored{font-weight:600}.status-rejected,.status-error,.status-vanished{color:#8a2b5c}.status-flagged{color:#8a5a00}
         details>summary{cursor:pointer;color:#333}
-        @media print{details{display:block}a{color:inherit;text-decoration:none}}
+        @media print{a{color:inherit;text-decoration:none}}
         """
 }

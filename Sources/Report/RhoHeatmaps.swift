@@ -18,12 +18,13 @@ public enum RhoHeatmaps {
                 row.enumerated().map { l, module -> String in
                     guard let module else { return "layer \(grid.layers[l]) · \(grid.kinds[k]): no module" }
                     let shown = value(module).map(Figures.exact) ?? "–"
-                    return Figures.safe("\(module.name) · layer \(grid.layers[l]) · \(grid.kinds[k]) · \(label) \(shown)")
+                    // The name says the layer and kind already.
+                    return Figures.safe("\(module.name) · \(label) \(shown)")
                 }
             }
             var map = Heatmap(columns: grid.layers.map(String.init), rows: grid.kinds, values: values, titles: titles, domain: domain,
                               xLabel: "layer (index)", yLabel: "module kind", valueLabel: "\(label) (unitless)",
-                              summary: "\(label) by layer and module kind")
+                              summary: "\(label) by layer and module kind" + (label == "ρ" ? "" : ", on the same colour scale as ρ"))
             map.cellWidth = grid.layers.count > 40 ? 12 : 20
             return map
         }

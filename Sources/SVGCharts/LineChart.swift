@@ -218,8 +218,8 @@ public struct LineChart: Sendable {
         var positions: [(x: Double, row: Int)] = []
         var cursor = 68.0, row = 0
         for entry in legend {
-            // About 6.5 px per character at 11 px sans-serif, plus the sample.
-            let width = 30 + Double(entry.label.count) * 6.5
+            // About 6 px per character at 11 px sans-serif, plus the sample.
+            let width = 30 + Double(entry.label.count) * 6
             if cursor + width > self.width - 20, cursor > 68 { cursor = 68; row += 1 }
             positions.append((cursor, row))
             cursor += width
