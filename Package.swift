@@ -105,6 +105,11 @@ let package = Package(
             dependencies: ["Model"],
             path: "Benchmarks/ForwardBenchmark"
         ),
+        .executableTarget(
+            name: "ReportHistoryMaker",
+            dependencies: ["History"],
+            path: "Benchmarks/ReportHistoryMaker"
+        ),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "SystemCallsTests", dependencies: ["SystemCalls", "TestSupport"]),
         .testTarget(
@@ -135,7 +140,8 @@ let package = Package(
         .testTarget(name: "ReportTests", dependencies: ["Report", "History"]),
         .testTarget(
             name: "retaindTests",
-            dependencies: ["retaind", "SafeTensors", "History", "TestSupport"]
+            dependencies: ["retaind", "SafeTensors", "History", "TestSupport"],
+            exclude: ["Support/png_colours.py"]
         ),
     ],
     swiftLanguageModes: [.v6]
