@@ -13,7 +13,7 @@ public struct DriftReport: Sendable {
     public var scope: String
     /// The history file the report was made from.
     public var source: String
-    /// At most this many checkpoints get a heatmap section (each is ~40 KB for 210 modules).
+    /// At most this many checkpoints get a heatmap section (~32 KB per heatmap of 210 modules).
     public var heatmapLimit: Int
 
     public init(records: [CheckpointRecord], dates: ReportDates, scope: String, source: String, heatmapLimit: Int) {

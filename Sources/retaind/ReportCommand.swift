@@ -29,7 +29,7 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "Only outcomes detected since then: an ISO 8601 date or time, or an age such as 30m, 12h, 7d.")
     var since: String?
 
-    @Option(help: "At most this many checkpoints get a ρ heatmap section (0: none; each is ~40 KB for 200 modules).")
+    @Option(help: "At most this many checkpoints get a ρ heatmap section (0: none; ~32 KB per heatmap of 210 modules, two for a restored checkpoint).")
     var heatmaps = 50
 
     @Option(help: "The HTML file to write (replaced atomically).")
