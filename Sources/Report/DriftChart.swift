@@ -10,6 +10,8 @@ public enum DriftChart {
         let x = XPositions(run)
         var chart = LineChart(xLabel: x.label, yLabel: "drift (RMS of ρ, unitless)",
                               summary: "Drift against step for \(run.run): \(run.checkpoints.count) checkpoints")
+        // Past ~150 checkpoints across 560 px, full-size marks would cover each other.
+        if run.checkpoints.count > 150 { chart.markRadius = 2.5 }
         let measured = run.checkpoints.compactMap { $0.drift }
         let positive = (measured + run.checkpoints.compactMap(\.driftAfter) + run.checkpoints.compactMap(\.threshold)).filter { $0 > 0 }
         // Decades apart (a restored 1e-4 under a 0.5): a log axis keeps both readable.

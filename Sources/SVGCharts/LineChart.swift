@@ -101,6 +101,8 @@ public struct LineChart: Sendable {
     public var connectors: [Connector] = []
     public var referenceLines: [ReferenceLine] = []
     public var legend: [LegendEntry] = []
+    /// Half the size of a mark in pixels; smaller keeps hundreds of points apart.
+    public var markRadius: Double = 4.5
     /// The x interval to show instead of the data's own (charts stacked under each other share one).
     public var xDomain: ClosedRange<Double>?
     /// What the chart shows, for screen readers (`aria-label`).
@@ -170,7 +172,7 @@ public struct LineChart: Sendable {
         }
         let baseline = area.bottom + 14
         for mark in marks {
-            var shape = mark.shape.element(x: x.position(mark.x), y: mark.y.map(y.position) ?? baseline, r: 4.5, fill: mark.fill, stroke: "#ffffff")
+            var shape = mark.shape.element(x: x.position(mark.x), y: mark.y.map(y.position) ?? baseline, r: markRadius, fill: mark.fill, stroke: "#ffffff")
             shape.attributes.insert(("class", "mark " + mark.role), at: 0)
             shape.children = [.title(mark.title)]
             if let link = mark.link {
