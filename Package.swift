@@ -17,6 +17,8 @@ let package = Package(
         .library(name: "Calibration", targets: ["Calibration"]),
         .library(name: "RetaindMetrics", targets: ["RetaindMetrics"]),
         .library(name: "CentralHistory", targets: ["CentralHistory"]),
+        .library(name: "SVGCharts", targets: ["SVGCharts"]),
+        .library(name: "Report", targets: ["Report"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -29,6 +31,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/JohnSundell/Plot", from: "0.14.0"),
     ],
     targets: [
         .target(name: "CSystemShims"),
@@ -72,6 +75,11 @@ let package = Package(
             ]
         ),
         .target(name: "Retention", dependencies: ["SafeTensors", "Linalg", "SystemCalls"]),
+        .target(name: "SVGCharts"),
+        .target(
+            name: "Report",
+            dependencies: ["SVGCharts", "History", "Daemon", "Journal", .product(name: "Plot", package: "Plot")]
+        ),
         .target(
             name: "SafeTensors",
             dependencies: ["CSystemShims", "SystemCalls", .product(name: "Crypto", package: "swift-crypto")]
@@ -89,6 +97,7 @@ let package = Package(
                 "Model",
                 "Calibration",
                 "SystemCalls",
+                "Report",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -114,6 +123,11 @@ let package = Package(
             name: "ForwardBenchmark",
             dependencies: ["Model"],
             path: "Benchmarks/ForwardBenchmark"
+        ),
+        .executableTarget(
+            name: "ReportHistoryMaker",
+            dependencies: ["History"],
+            path: "Benchmarks/ReportHistoryMaker"
         ),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "SystemCallsTests", dependencies: ["SystemCalls", "TestSupport"]),
@@ -146,9 +160,12 @@ let package = Package(
                 .product(name: "InMemoryLogging", package: "swift-log"),
             ]
         ),
+        .testTarget(name: "SVGChartsTests", dependencies: ["SVGCharts"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "History"]),
         .testTarget(
             name: "retaindTests",
-            dependencies: ["retaind", "SafeTensors", "History", "TestSupport"]
+            dependencies: ["retaind", "SafeTensors", "History", "TestSupport"],
+            exclude: ["Support/png_colours.py"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs what retaind needs to build and test on Debian 12: the system libraries
 # (SQLite, libsystemd, OpenBLAS, LAPACKE), systemd's journald, promtool,
-# node_exporter and PostgreSQL, and the Python packages the tests use as independent
-# references (numpy, safetensors). Idempotent, and quiet when everything is there.
+# node_exporter, PostgreSQL, Chromium (the report tests render `retaind report`
+# headless and check the screenshot), and the Python packages the tests use as
+# independent references (numpy, safetensors). Idempotent, and quiet when everything
+# is already there.
 set -euo pipefail
 
 SUDO=""
@@ -12,7 +14,7 @@ SUDO=""
 # textfile and the shipped alerting rules with the real tools. postgresql and openssl:
 # the central-history tests start throwaway clusters, some with TLS.
 packages=(libsqlite3-dev libsystemd-dev libopenblas-dev liblapacke-dev systemd procps prometheus prometheus-node-exporter
-          postgresql openssl)
+          postgresql openssl chromium)
 python3 -m pip --version >/dev/null 2>&1 || packages+=(python3-pip)
 missing=()
 for p in "${packages[@]}"; do

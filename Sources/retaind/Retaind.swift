@@ -17,7 +17,8 @@ struct Retaind: AsyncParsableCommand {
             64 bad usage.
             """,
         version: version,
-        subcommands: [RunCommand.self, WaitCommand.self, HistoryCommand.self, ShowCommand.self, RunsCommand.self, RetryCommand.self, CentralCommand.self, CheckConfigCommand.self, DriftCommand.self,
+        subcommands: [RunCommand.self, WaitCommand.self, HistoryCommand.self, ShowCommand.self, RunsCommand.self, ReportCommand.self,
+                      RetryCommand.self, CentralCommand.self, CheckConfigCommand.self, DriftCommand.self,
                       RestoreCommand.self, ProfileCommand.self, EvalCommand.self, InspectCommand.self]
     )
 

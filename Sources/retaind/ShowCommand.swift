@@ -4,6 +4,7 @@ import Journal
 import Daemon
 import Foundation
 import History
+import Report
 
 /// `retaind show`: one checkpoint's outcome with its per-module figures.
 struct ShowCommand: AsyncParsableCommand {
@@ -24,6 +25,9 @@ struct ShowCommand: AsyncParsableCommand {
 
     @Option(help: "Modules to list in the table, worst first (all with --json).")
     var top = 20
+
+    @Option(help: "Also write the outcome with ρ heatmaps (by layer × module kind, before and after restoring) to this self-contained HTML file.")
+    var html: String?
 
     func run() async throws {
         if fleet.central { return try await runCentral() }
@@ -55,6 +59,9 @@ struct ShowCommand: AsyncParsableCommand {
     }
 
     private func show(_ record: CheckpointRecord, _ modules: [ModuleRecord], trials: [TuneTrialRecord], host: String?) throws {
+        if let html {
+            try HTMLFile.write(CheckpointPage.html(record, modules: modules, dates: ReportDates(generatedAt: Date())), to: html)
+        }
         if json {
             // The record's keys, plus its modules and tuning trials without the history's
             // internal `checkpoint_id`.

@@ -23,10 +23,14 @@ struct RetaindProcess {
         return bundle.appendingPathComponent("retaind").path
     }()
 
-    static func run(_ arguments: [String]) throws -> Result {
+    /// Runs `retaind arguments`, with `environment` added to this process's.
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
