@@ -114,7 +114,7 @@ extension RetainProfile {
         // The trace is F64 in the file; read it without narrowing.
         let trace: Double
         if traceInfo.dtype == .f64 {
-            trace = file.data(of: traceInfo).loadUnaligned(as: Double.self)
+            do { trace = try file.bytes(of: traceInfo).withUnsafeBytes { $0.loadUnaligned(as: Double.self) } } catch { throw fail(.file(error)) }
         } else {
             trace = Double(try values(traceInfo)[0])
         }
