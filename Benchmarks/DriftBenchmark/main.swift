@@ -58,7 +58,8 @@ let result: [String: Any] = [
     "threads": BLAS.threads,
     "candidate_gib": candidateBytes / Double(1 << 30),
     "one_shot_seconds": oneShot, "cached_seconds": cached,
-    "one_shot_gflops": 2 * productFlops / oneShot / 1e9, "cached_gflops": productFlops / cached / 1e9,
+    // A version 2 profile stores W0's products: the one-shot pass computes ΔFᵀ only.
+    "one_shot_gflops": (profile.hasReferences ? 1 : 2) * productFlops / oneShot / 1e9, "cached_gflops": productFlops / cached / 1e9,
     "sgemm_peak_gflops": peak,
     "one_shot_candidate_gbps": candidateBytes / oneShot / 1e9, "cached_candidate_gbps": candidateBytes / cached / 1e9,
 ]

@@ -53,9 +53,14 @@ public enum Drift {
     }
 
     /// Reads the base once: its fingerprint (checked against the profile's), and `R`
-    /// and `‖W0 μ‖` of every profiled module.
+    /// and `‖W0 μ‖` of every profiled module, unless the profile stores them (version 2:
+    /// then only the fingerprint is computed).
     public static func computeReference(base: Checkpoint, profile: RetainProfile) throws -> BaseReference {
         try validate(profile: profile, base: base)
+        if let stored = profile.storedReference() {
+            try profile.requireCaptured(onBase: try base.fingerprint(), base: base.path)
+            return stored
+        }
         let workspace = DriftWorkspace()
         var modules: [String: ModuleReference] = [:]
         let fingerprint = try base.stream { tensor, _ in
@@ -97,7 +102,9 @@ public enum Drift {
         }
         let workspace = DriftWorkspace(blockElements: blockElements)
         let baseFingerprintTask = reference == nil ? base.fingerprintInBackground() : nil
-        var references: [String: ModuleReference] = reference?.modules ?? [:]
+        // A version 2 profile stores R and ‖W0 μ‖: only ΔFᵀ is left to compute. They
+        // are trusted once the base's fingerprint matches the profile's (below).
+        var references: [String: ModuleReference] = reference?.modules ?? profile.references
         var modules: [ModuleDrift] = []
         var unprofiled: [UnprofiledChange] = []
         var dtypeMismatches: [String: Int] = [:]
