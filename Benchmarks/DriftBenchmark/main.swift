@@ -13,7 +13,7 @@ guard arguments.count >= 4 else {
     exit(64)
 }
 let repeats = arguments.count > 4 ? Int(arguments[4]) ?? 3 : 3
-BLAS.reserveCoreForStreaming()  // as retaind does; the sgemm peak below uses the same threads
+BLAS.useAllCoresForPasses()  // as retaind does; the sgemm peak below uses the same threads
 let base = try Checkpoint.open(arguments[1])
 let candidate = try Checkpoint.open(arguments[2])
 let profile = try RetainProfile.read(arguments[3])

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CSystemShims
 import Dispatch
 import Synchronization
 
@@ -31,7 +35,7 @@ extension Checkpoint {
         let locations = names.map { location(of: $0)! }
         let hasher = BackgroundHasher(locations: locations, scan: rejectNonFinite)
         let group = DispatchGroup()
-        DispatchQueue.global().async(group: group) { hasher.run() }
+        DedicatedThread.start(group: group) { hasher.run() }
         defer {
             hasher.cancel()
             group.wait()
@@ -80,7 +84,7 @@ public final class FingerprintTask: Sendable {
         hasher = BackgroundHasher(locations: locations, scan: false)
         indices = Dictionary(uniqueKeysWithValues: locations.enumerated().map { ($1.tensor.name, $0) })
         let hasher = hasher
-        DispatchQueue.global().async(group: group) { hasher.run() }
+        DedicatedThread.start(group: group) { hasher.run() }
     }
 
     /// The caller no longer needs tensor `name`; tensors must be reported in fingerprint order.
@@ -131,7 +135,14 @@ final class BackgroundHasher: @unchecked Sendable {
     static let lookahead = 2
     private let permits = DispatchSemaphore(value: lookahead)
 
+    /// The hasher's nice value: 10, so that on a machine whose every core runs a BLAS
+    /// thread it takes the gaps between products rather than a core from under one
+    /// (a stalled BLAS thread stalls the whole product). `RETAIND_HASHER_NICE` overrides
+    /// it (0 to measure without), for re-measuring on another machine.
+    static let nice: Int32 = getenv("RETAIND_HASHER_NICE").flatMap { Int32(String(cString: $0)) } ?? 10
+
     func run() {
+        if Self.nice != 0 { _ = retaind_set_thread_nice(Self.nice) }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Checkpoint.hashChunkBytes, alignment: 64)
         defer { buffer.deallocate() }
         for (i, location) in locations.enumerated() {
