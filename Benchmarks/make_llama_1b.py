@@ -1,9 +1,17 @@
 #!/usr/bin/env python3
 """Generates a Llama-1B-shaped BF16 base and candidate (hidden 2048, intermediate 8192,
-16 layers, 8 KV heads; linear layers only, ~1.9 GiB each) and a rank-64 retain
-profile for them, for the drift and restore benchmarks.
+16 layers, 8 KV heads, and Llama 3's 128 256 × 2048 embedding and untied lm_head:
+~2.9 GiB each; ~1.9 GiB with --no-embeddings) and a rank-64 retain profile for them,
+for the drift and restore benchmarks. The embedding and lm_head are unprofiled: they
+are the largest tensors, which is what makes them the test of flat memory.
 
-  python3 Benchmarks/make_llama_1b.py OUT_DIR [--layers 16] [--rank 64]
+With --shape smollm2-135m it writes SmolLM2-135M's shapes instead (hidden 576,
+intermediate 1536, 30 layers, 3 KV heads, 49 152 × 576 tied embedding) in F32, 538 MB
+each, with a rank-256 profile: the issue #13 SmolLM2 row's shape, for machines without
+torch to convert the real model (tools/convert_smollm2.py).
+
+  python3 Benchmarks/make_llama_1b.py OUT_DIR [--layers 16] [--rank 64] [--no-embeddings]
+  python3 Benchmarks/make_llama_1b.py OUT_DIR --shape smollm2-135m
 """
 import argparse
 import json
@@ -22,8 +30,14 @@ def bf16(x):
     return ((u + 0x7FFF + ((u >> 16) & 1)) >> 16).astype(np.uint16)
 
 
-def shapes(layers, hidden=2048, inter=8192, kv=512):
-    out = []
+SHAPES = {
+    "llama-1b": dict(layers=16, hidden=2048, inter=8192, kv=512, vocab=128256, tied=False, dtype="BF16", rank=64),
+    "smollm2-135m": dict(layers=30, hidden=576, inter=1536, kv=192, vocab=49152, tied=True, dtype="F32", rank=256),
+}
+
+
+def shapes(layers, hidden=2048, inter=8192, kv=512, vocab=128256, embeddings=True, tied=False):
+    out = [("model.embed_tokens.weight", (vocab, hidden))] if embeddings else []
     for i in range(layers):
         p = f"model.layers.{i}."
         out += [(p + "self_attn.q_proj.weight", (hidden, hidden)), (p + "self_attn.k_proj.weight", (kv, hidden)),
@@ -31,30 +45,41 @@ def shapes(layers, hidden=2048, inter=8192, kv=512):
                 (p + "mlp.gate_proj.weight", (inter, hidden)), (p + "mlp.up_proj.weight", (inter, hidden)),
                 (p + "mlp.down_proj.weight", (hidden, inter)),
                 (p + "input_layernorm.weight", (hidden,)), (p + "post_attention_layernorm.weight", (hidden,))]
+    if embeddings:
+        out += [("model.norm.weight", (hidden,))] + ([] if tied else [("lm_head.weight", (vocab, hidden))])
     return out
 
 
-def write(path, tensors, make):
+def write(path, tensors, make, dtype="BF16"):
     header, offset = {"__metadata__": {"format": "pt"}}, 0
+    size = 2 if dtype == "BF16" else 4
     for name, shape in tensors:
-        n = int(np.prod(shape)) * 2
-        header[name] = {"dtype": "BF16", "shape": list(shape), "data_offsets": [offset, offset + n]}
+        n = int(np.prod(shape)) * size
+        header[name] = {"dtype": dtype, "shape": list(shape), "data_offsets": [offset, offset + n]}
         offset += n
     text = json.dumps(header).encode()
     text += b" " * (-len(text) % 8)
     with open(path, "wb") as f:
         f.write(struct.pack("<Q", len(text)) + text)
         for name, shape in tensors:
-            f.write(bf16(make(name, shape)).tobytes())
+            values = make(name, shape)
+            f.write((bf16(values) if dtype == "BF16" else np.ascontiguousarray(values, dtype="<f4")).tobytes())
 
 
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("out")
-    p.add_argument("--layers", type=int, default=16)
-    p.add_argument("--rank", type=int, default=64)
+    p.add_argument("--shape", choices=sorted(SHAPES), default="llama-1b")
+    p.add_argument("--layers", type=int)
+    p.add_argument("--rank", type=int)
+    p.add_argument("--no-embeddings", action="store_true", help="linear layers and norms only (the old fixture)")
     a = p.parse_args()
-    tensors = shapes(a.layers)
+    shape = SHAPES[a.shape]
+    a.layers = a.layers or shape["layers"]
+    a.rank = a.rank or shape["rank"]
+    dtype = shape["dtype"]
+    tensors = shapes(a.layers, shape["hidden"], shape["inter"], shape["kv"], shape["vocab"],
+                     embeddings=not a.no_embeddings, tied=shape["tied"])
     rng = np.random.default_rng(0)
     noise = rng.standard_normal(1 << 24).astype(np.float32)
 
@@ -68,19 +93,20 @@ def main():
         d = os.path.join(a.out, which)
         os.makedirs(d, exist_ok=True)
         with open(os.path.join(d, "config.json"), "w") as f:
-            json.dump({"model_type": "llama", "hidden_size": 2048, "intermediate_size": 8192, "num_hidden_layers": a.layers}, f)
+            json.dump({"model_type": "llama", "hidden_size": shape["hidden"], "intermediate_size": shape["inter"],
+                       "num_hidden_layers": a.layers, "vocab_size": shape["vocab"], "tie_word_embeddings": shape["tied"]}, f)
         if which == "base":
-            write(os.path.join(d, "model.safetensors"), tensors, lambda n, s: weight(n, s, 0))
+            write(os.path.join(d, "model.safetensors"), tensors, lambda n, s: weight(n, s, 0), dtype)
         else:
             # The base plus an update of relative size ~1e-2 (visible after BF16 rounding).
             write(os.path.join(d, "model.safetensors"), tensors,
-                  lambda n, s: weight(n, s, 0) + weight(n, s, 12345) * 0.01)
+                  lambda n, s: weight(n, s, 0) + weight(n, s, 12345) * 0.01, dtype)
         print("wrote", d, flush=True)
 
     base_fp = Checkpoint(os.path.join(a.out, "base")).fingerprint()
     sites, modules = {}, {}
     for name, shape in tensors:
-        if len(shape) != 2:
+        if len(shape) != 2 or "layers." not in name:
             continue
         layer = name.split(".")[2]
         kind = name.split(".")[-2]

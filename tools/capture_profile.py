@@ -222,9 +222,21 @@ def main():
         tensors[site + ".trace"] = np.array([trace], dtype=np.float64)
         tensors[site + ".tail"] = np.array([tail], dtype=np.float32)
         report.append((site, factors.shape[0], factors.shape[1], kept))
-    metadata = {"format": "retain-profile", "version": "1", "tokens": str(total),
+    # Version 2: each module's reference figures R = ‖W0 Fᵀ‖² and ‖W0 μ‖ from the base's
+    # stored weights (F32, as drift reads them) and the factors as stored (F32), so a
+    # one-shot drift computes only ΔFᵀ (docs/spec.md §2.4).
+    base = Checkpoint(a.base)
+    for weight, entry in modules.items():
+        w0 = base.array(weight).astype(np.float64)
+        if entry["layout"] == "in_out":
+            w0 = w0.T
+        f = tensors[entry["site"] + ".factors"].astype(np.float32).astype(np.float64)
+        mu = tensors[entry["site"] + ".mean"].astype(np.float32).astype(np.float64)
+        tensors[weight + ".reference_energy"] = np.array([np.sum((w0 @ f.T) ** 2)], dtype=np.float64)
+        tensors[weight + ".reference_mean_norm"] = np.array([np.linalg.norm(w0 @ mu)], dtype=np.float64)
+    metadata = {"format": "retain-profile", "version": "2", "tokens": str(total),
                 "modules": json.dumps(modules, sort_keys=True, separators=(",", ":")),
-                "base_fingerprint": Checkpoint(a.base).fingerprint(), "proxy_fingerprint": proxy_digest}
+                "base_fingerprint": base.fingerprint(), "proxy_fingerprint": proxy_digest}
     from safetensors.numpy import save_file
     tmp = a.out + ".tmp"
     save_file({k: np.ascontiguousarray(v) for k, v in tensors.items()}, tmp, metadata=metadata)

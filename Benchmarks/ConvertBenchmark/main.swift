@@ -1,7 +1,10 @@
 // Read + convert BF16 → F32 over a checkpoint, the way every retaind pass reads
-// weights: mmap, widen tensor by tensor into one reused buffer, release the pages.
-// Prints GB/s of input, a memcpy bandwidth measured in the same process for scale, and
-// peak RSS. Usage: ConvertBenchmark FILE.safetensors [passes]
+// weights: `pread` chunk by chunk into a reused staging buffer, widened into one reused
+// F32 buffer. `--mmap` measures the alternative on the same file in the same process:
+// map the file, widen straight from the mapping, release each tensor's pages (what
+// retaind did before; a SIGBUS-guarded mapping costs the same plus a sigsetjmp per
+// chunk). Prints GB/s of input, a memcpy bandwidth measured in the same process for
+// scale, and peak RSS. Usage: ConvertBenchmark FILE.safetensors [passes] [--mmap]
 import Foundation
 import SafeTensors
 
@@ -17,8 +20,9 @@ func peakRSSMiB() -> Double {
     return Double(usage.ru_maxrss) / 1024
 }
 
-/// One pass: every tensor converted in chunks of `chunk` elements; returns a checksum.
-func convertPass(_ file: SafeTensorsFile, buffer: UnsafeMutableBufferPointer<Float>) throws -> Double {
+/// One pass: every tensor read (`pread`) and converted in chunks of `buffer.count`
+/// elements; returns a checksum.
+func convertPass(_ file: SafeTensorsFile, buffer: UnsafeMutableBufferPointer<Float>, staging: UnsafeMutableRawBufferPointer) throws -> Double {
     var checksum: Float = 0
     for tensor in file.tensors {
         var start = 0
@@ -26,11 +30,38 @@ func convertPass(_ file: SafeTensorsFile, buffer: UnsafeMutableBufferPointer<Flo
         while start < count {
             let n = min(buffer.count, count - start)
             let out = UnsafeMutableBufferPointer(rebasing: buffer[0..<n])
-            try file.readFloat32(tensor, elements: start..<(start + n), into: out)
+            try file.readFloat32(tensor, elements: start..<(start + n), into: out, staging: staging)
             checksum += out[n / 2]
             start += n
         }
-        file.release(tensor)
+    }
+    return Double(checksum)
+}
+
+/// The same pass through a read-only mapping of the file: widen straight from the
+/// mapped pages, then drop each tensor's pages (MADV_DONTNEED) as retaind used to.
+func mappedPass(_ file: SafeTensorsFile, buffer: UnsafeMutableBufferPointer<Float>) throws -> Double {
+    let fd = open(file.path, O_RDONLY)
+    guard fd >= 0, let base = mmap(nil, file.fileSize, PROT_READ, MAP_SHARED, fd, 0), base != MAP_FAILED else { throw POSIXError(.EIO) }
+    close(fd)
+    defer { munmap(base, file.fileSize) }
+    let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+    var checksum: Float = 0
+    for tensor in file.tensors {
+        let data = UnsafeRawPointer(base) + file.dataOffset + tensor.dataRange.lowerBound
+        let size = tensor.dtype.size
+        var start = 0
+        let count = tensor.elementCount
+        while start < count {
+            let n = min(buffer.count, count - start)
+            let out = UnsafeMutableBufferPointer(rebasing: buffer[0..<n])
+            Float32Conversion.convert(UnsafeRawBufferPointer(start: data + start * size, count: n * size), from: tensor.dtype, into: out)
+            checksum += out[n / 2]
+            start += n
+        }
+        let first = (file.dataOffset + tensor.dataRange.lowerBound) / page * page
+        let end = file.dataOffset + tensor.dataRange.upperBound
+        madvise(base + first, end - first, MADV_DONTNEED)
     }
     return Double(checksum)
 }
@@ -64,16 +95,18 @@ guard arguments.count >= 2 else {
     exit(64)
 }
 let passes = arguments.count > 2 ? Int(arguments[2]) ?? 3 : 3
+let mapped = arguments.contains("--mmap")
 let file = try SafeTensorsFile(path: arguments[1])
 let inputBytes = file.tensors.reduce(0) { $0 + $1.byteCount }
-let chunk = 256 << 10  // 1 MiB of F32 output, reused: conversion streams through cache
+let chunk = getenv("CHUNK").flatMap { Int(String(cString: $0)) } ?? (32 << 10)  // F32 elements per chunk (128 KiB), reused; CHUNK=… to try others
 let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: chunk)
 buffer.initialize(repeating: 0)
+let staging = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk * 8, alignment: 64)
 var rates: [Double] = []
 var checksum = 0.0
 for _ in 0..<passes {
     let t0 = now()
-    checksum += try convertPass(file, buffer: buffer)
+    checksum += try mapped ? mappedPass(file, buffer: buffer) : convertPass(file, buffer: buffer, staging: staging)
     rates.append(Double(inputBytes) / (now() - t0) / 1e9)
 }
 let peakRSS = peakRSSMiB()  // before the memcpy probe allocates its own buffers
@@ -81,7 +114,7 @@ let bandwidth = memcpyGBps()
 let best = rates.max()!
 let median = rates.sorted()[rates.count / 2]
 let result: [String: Any] = [
-    "impl": "swift", "input_bytes": inputBytes, "passes": passes,
+    "impl": mapped ? "swift-mmap" : "swift-pread", "input_bytes": inputBytes, "passes": passes,
     "best_gbps": best, "median_gbps": median, "memcpy_gbps": bandwidth,
     "peak_rss_mib": peakRSS, "checksum": checksum,
 ]

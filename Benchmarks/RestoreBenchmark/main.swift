@@ -15,7 +15,7 @@ guard arguments.count >= 5 else {
 }
 let repeats = arguments.count > 5 ? Int(arguments[5]) ?? 3 : 3
 let scratch = arguments[4]
-BLAS.reserveCoreForStreaming()
+BLAS.useAllCoresForPasses()
 let base = try Checkpoint.open(arguments[1])
 let candidate = try Checkpoint.open(arguments[2])
 let profile = try RetainProfile.read(arguments[3])

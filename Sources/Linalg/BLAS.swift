@@ -112,16 +112,17 @@ extension BLAS {
 import Foundation
 
 extension BLAS {
-    /// Leaves one core to the thread that hashes and scans the weights streaming through
-    /// (measured on 2 cores: 1 BLAS thread + the hasher beat 2 BLAS threads + the hasher
-    /// by 15%), unless `OPENBLAS_NUM_THREADS` says otherwise. Returns the thread count set.
+    /// Gives BLAS every core, unless `OPENBLAS_NUM_THREADS` says otherwise; returns the
+    /// thread count set. The hashing thread beside a pass runs at a lower priority
+    /// (nice 10, `BackgroundHasher`), so it fills the gaps between products instead of
+    /// stalling one of the BLAS threads (issue #13: on 2 cores, "all cores but one" left
+    /// the products on one core).
     @discardableResult
-    public static func reserveCoreForStreaming() -> Int {
+    public static func useAllCoresForPasses() -> Int {
         if let configured = ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"], Int(configured) != nil {
             return threads
         }
-        let cores = ProcessInfo.processInfo.activeProcessorCount
-        setThreads(max(1, cores - 1))
+        setThreads(ProcessInfo.processInfo.activeProcessorCount)
         return threads
     }
 }

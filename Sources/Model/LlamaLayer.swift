@@ -53,7 +53,6 @@ struct LlamaWeights {
         }
         do {
             var values = try location.file.float32Array(location.tensor)
-            location.file.release(location.tensor)
             if let adapter, let module = adapter.module(updating: name) {
                 let delta = try adapter.delta(of: module)
                 for i in values.indices { values[i] += delta[i] }

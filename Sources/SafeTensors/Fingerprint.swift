@@ -11,8 +11,15 @@ public struct Fingerprinter {
 
     public init() {}
 
-    /// Adds one tensor; tensors must arrive in fingerprint order.
+    /// Adds one tensor whose bytes are in memory; tensors must arrive in fingerprint order.
     public mutating func add(_ tensor: TensorInfo, data: UnsafeRawBufferPointer) {
+        begin(tensor)
+        update(data)
+    }
+
+    /// Starts a tensor whose bytes follow through ``update(_:)`` in chunks, in order;
+    /// tensors must arrive in fingerprint order.
+    public mutating func begin(_ tensor: TensorInfo) {
         let name = Array(tensor.name.utf8)
         if let lastName { precondition(lastName.lexicographicallyPrecedes(name), "tensors out of fingerprint order") }
         lastName = name
@@ -23,6 +30,10 @@ public struct Fingerprinter {
         prefix.append(contentsOf: tensor.shapeText.utf8)
         prefix.append(0)
         hasher.update(data: prefix)
+    }
+
+    /// Adds the next chunk of the current tensor's bytes.
+    public mutating func update(_ data: UnsafeRawBufferPointer) {
         if data.count > 0 { hasher.update(bufferPointer: data) }
     }
 

@@ -36,6 +36,9 @@ public struct SafeTensorsError: Error, Sendable, Equatable, CustomStringConverti
         case tensorNotFound(tensor: String)
         case unsupportedDType(tensor: String, dtype: DType)
         case nonFinite(tensor: String, elementIndex: Int)
+        /// The file ended before byte `needed` while tensor data was read: another process
+        /// truncated it after it was opened (it is `size` bytes now).
+        case truncatedWhileReading(tensor: String, needed: Int, size: Int)
         /// A system call failed on ``SafeTensorsError/path``.
         case system(SystemError)
 
@@ -90,6 +93,8 @@ extension SafeTensorsError.Reason {
             "tensor \"\(tensor)\" has dtype \(dtype.rawValue); only F64, F32, F16 and BF16 weights can be read as numbers"
         case .nonFinite(let tensor, let index):
             "tensor \"\(tensor)\" holds NaN or Inf (first at element \(index)); the checkpoint is diverged or corrupt"
+        case .truncatedWhileReading(let tensor, let needed, let size):
+            "the file was truncated while it was read: tensor \"\(tensor)\" needs bytes up to \(needed) but the file is now \(size) bytes; something rewrote or cut it after it was opened (a trainer still saving, a copy in progress); write checkpoints to a new name and rename them into place"
         case .system(let error):
             error.fileKind == nil
                 ? "\(error.operation) failed: \(error.message)"

@@ -5,14 +5,16 @@ import Darwin
 #endif
 import SystemCalls
 
-/// A validated safetensors file mapped read-only into memory.
+/// A validated safetensors file, held open and read with `pread` into the caller's buffers.
 ///
-/// Tensor data is never copied: ``data(of:)`` returns a view into the mapping, valid
-/// while the file object lives. Pages touched count in the process's RSS until
-/// ``release(_:)`` drops them, which is how a pass over a model larger than memory keeps
-/// its footprint at one tensor.
+/// Nothing is mapped: a file truncated by another process while it is read gives a
+/// short read, reported as ``SafeTensorsError/Reason/truncatedWhileReading(tensor:needed:size:)``,
+/// never a SIGBUS; and no file page counts in this process's resident set, so a pass's
+/// memory is its buffers, whatever the size of the largest tensor (docs/design.md,
+/// "Reading weights"). `pread` is thread-safe, so several threads may read one file.
 public final class SafeTensorsFile: @unchecked Sendable {
-    // Immutable after init; the mapping is read-only, so sharing across threads is safe.
+    // Immutable after init; `pread` takes its own offset, so sharing the descriptor
+    // across threads is safe.
 
     /// The path the file was opened with.
     public let path: String
@@ -20,15 +22,15 @@ public final class SafeTensorsFile: @unchecked Sendable {
     public let tensors: [TensorInfo]
     /// The header's `__metadata__`.
     public let metadata: [String: String]
-    /// Size of the whole file in bytes.
+    /// Size of the whole file in bytes, when it was opened.
     public let fileSize: Int
     /// Byte offset of the data section (8 + header length).
     public let dataOffset: Int
 
     private let byName: [String: Int]
-    private let base: UnsafeRawPointer?
+    private let descriptor: Int32
 
-    /// Opens, validates and maps `path`; throws a ``SafeTensorsError`` naming what is wrong.
+    /// Opens and validates `path`; throws a ``SafeTensorsError`` naming what is wrong.
     ///
     /// Only a regular file (or a symlink to one) is opened; anything else fails at once
     /// with ``SafeTensorsError/Reason/system(_:)`` whose ``SystemError/fileKind`` says
@@ -44,7 +46,8 @@ public final class SafeTensorsFile: @unchecked Sendable {
         // file (a FIFO)"), never opened for reading.
         let fd: Int32
         do { fd = try FileSystem.openRegularFile(path) } catch { throw fail(.system(error.withoutPath)) }
-        defer { close(fd) }
+        var keep = false
+        defer { if !keep { close(fd) } }
         var info = stat()
         try call("stat") { fstat(fd, &info) }
         let size = Int(info.st_size)
@@ -63,22 +66,20 @@ public final class SafeTensorsFile: @unchecked Sendable {
             try SafeTensorsHeader.parse(raw, dataSize: size - 8 - headerCount, path: path)
         }
 
-        let mapping = mmap(nil, size, PROT_READ, MAP_SHARED, fd, 0)
-        guard let mapping, mapping != MAP_FAILED else { throw fail(.system(operation: "mmap", errno: errno)) }
-
         self.path = path
         self.tensors = header.tensors
         self.metadata = header.metadata
         self.fileSize = size
         self.dataOffset = 8 + headerCount
-        self.base = UnsafeRawPointer(mapping)
+        self.descriptor = fd
         var byName: [String: Int] = [:]
         for (i, t) in header.tensors.enumerated() { byName[t.name] = i }
         self.byName = byName
+        keep = true
     }
 
     deinit {
-        if let base { munmap(UnsafeMutableRawPointer(mutating: base), fileSize) }
+        close(descriptor)
     }
 
     /// The entry for `name`, or nil.
@@ -92,24 +93,72 @@ public final class SafeTensorsFile: @unchecked Sendable {
         return t
     }
 
-    /// A zero-copy view of the tensor's bytes as stored (little-endian), valid while `self` lives.
-    public func data(of tensor: TensorInfo) -> UnsafeRawBufferPointer {
-        guard let base, tensor.byteCount > 0 else { return UnsafeRawBufferPointer(start: nil, count: 0) }
-        return UnsafeRawBufferPointer(start: base + dataOffset + tensor.dataRange.lowerBound, count: tensor.byteCount)
+    /// Reads bytes `range` of the tensor's stored data (little-endian, as stored) into
+    /// `buffer` (`buffer.count == range.count`).
+    ///
+    /// - Throws: ``SafeTensorsError/Reason/truncatedWhileReading(tensor:needed:size:)`` when
+    ///   the file ends early (it was truncated after it was opened), or a system error.
+    public func read(_ tensor: TensorInfo, bytes range: Range<Int>, into buffer: UnsafeMutableRawBufferPointer) throws(SafeTensorsError) {
+        precondition(range.lowerBound >= 0 && range.upperBound <= tensor.byteCount && buffer.count == range.count,
+                     "byte range outside tensor or buffer size mismatch")
+        guard let destination = buffer.baseAddress, range.count > 0 else { return }
+        let start = dataOffset + tensor.dataRange.lowerBound + range.lowerBound
+        var done = 0
+        while done < range.count {
+            let n = pread(descriptor, destination + done, range.count - done, off_t(start + done))
+            if n > 0 {
+                done += n
+            } else if n == 0 {
+                var info = stat()
+                let now = fstat(descriptor, &info) == 0 ? Int(info.st_size) : start + done
+                throw SafeTensorsError(path: path, reason: .truncatedWhileReading(tensor: tensor.name, needed: start + range.count, size: now))
+            } else if errno != EINTR {
+                throw SafeTensorsError(path: path, reason: .system(operation: "read", errno: errno))
+            }
+        }
+    }
+
+    /// The tensor's stored bytes as a new array (for small tensors and tests).
+    public func bytes(of tensor: TensorInfo) throws(SafeTensorsError) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: tensor.byteCount)
+        try out.withMutableBuffer { buffer throws(SafeTensorsError) in
+            try read(tensor, bytes: 0..<tensor.byteCount, into: UnsafeMutableRawBufferPointer(buffer))
+        }
+        return out
     }
 
     /// Converts elements `range` of a float tensor to F32 into `output` (`output.count == range.count`).
-    public func readFloat32(_ tensor: TensorInfo, elements range: Range<Int>? = nil, into output: UnsafeMutableBufferPointer<Float>) throws(SafeTensorsError) {
+    ///
+    /// `staging` holds the stored bytes on their way to `output`; it must have room for
+    /// `range.count` stored elements unless the tensor is F32 (read straight into
+    /// `output`). Without it, a buffer is allocated for the call.
+    public func readFloat32(_ tensor: TensorInfo, elements range: Range<Int>? = nil, into output: UnsafeMutableBufferPointer<Float>,
+                            staging: UnsafeMutableRawBufferPointer? = nil) throws(SafeTensorsError) {
         guard tensor.dtype.isConvertibleToFloat32 else {
             throw SafeTensorsError(path: path, reason: .unsupportedDType(tensor: tensor.name, dtype: tensor.dtype))
         }
         let range = range ?? 0..<tensor.elementCount
         precondition(range.lowerBound >= 0 && range.upperBound <= tensor.elementCount && output.count == range.count,
                      "element range outside tensor or output size mismatch")
-        let bytes = data(of: tensor)
         let size = tensor.dtype.size
-        let slice = UnsafeRawBufferPointer(rebasing: bytes[(range.lowerBound * size)..<(range.upperBound * size)])
-        Float32Conversion.convert(slice, from: tensor.dtype, into: output)
+        let bytes = (range.lowerBound * size)..<(range.upperBound * size)
+        #if _endian(little)
+        if tensor.dtype == .f32 {
+            try read(tensor, bytes: bytes, into: UnsafeMutableRawBufferPointer(output))
+            return
+        }
+        #endif
+        if let staging {
+            precondition(staging.count >= bytes.count, "staging buffer too small")
+            let stored = UnsafeMutableRawBufferPointer(rebasing: staging[0..<bytes.count])
+            try read(tensor, bytes: bytes, into: stored)
+            Float32Conversion.convert(UnsafeRawBufferPointer(stored), from: tensor.dtype, into: output)
+        } else {
+            let stored = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 16)
+            defer { stored.deallocate() }
+            try read(tensor, bytes: bytes, into: stored)
+            Float32Conversion.convert(UnsafeRawBufferPointer(stored), from: tensor.dtype, into: output)
+        }
     }
 
     /// The whole tensor as a new F32 array (for small tensors and tests).
@@ -119,15 +168,20 @@ public final class SafeTensorsFile: @unchecked Sendable {
         return out
     }
 
-    /// Drops the tensor's pages from this process's resident set; the data stays readable
-    /// (it is read again from the page cache or disk if touched).
-    public func release(_ tensor: TensorInfo) {
-        guard let base, tensor.byteCount > 0 else { return }
-        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        let start = dataOffset + tensor.dataRange.lowerBound
-        let end = dataOffset + tensor.dataRange.upperBound
-        let alignedStart = start / page * page
-        let alignedEnd = min((end + page - 1) / page * page, (fileSize + page - 1) / page * page)
-        _ = madvise(UnsafeMutableRawPointer(mutating: base + alignedStart), alignedEnd - alignedStart, MADV_DONTNEED)
+    /// Calls `body` with the tensor's stored bytes in order, `buffer.count` bytes at a
+    /// time (rounded down to whole elements), each chunk read into `buffer` and valid
+    /// only during the call; `body` also gets the chunk's first byte offset in the tensor.
+    public func forEachChunk(of tensor: TensorInfo, buffer: UnsafeMutableRawBufferPointer,
+                             _ body: (UnsafeRawBufferPointer, Int) throws -> Void) throws {
+        let step = max(tensor.dtype.size, buffer.count / tensor.dtype.size * tensor.dtype.size)
+        precondition(buffer.count >= step || tensor.byteCount == 0, "chunk buffer smaller than one element")
+        var offset = 0
+        while offset < tensor.byteCount {
+            let n = min(step, tensor.byteCount - offset)
+            let chunk = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<n])
+            try read(tensor, bytes: offset..<(offset + n), into: chunk)
+            try body(UnsafeRawBufferPointer(chunk), offset)
+            offset += n
+        }
     }
 }

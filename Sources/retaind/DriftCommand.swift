@@ -49,7 +49,7 @@ struct DriftCommand: ParsableCommand {
 
     func run() throws {
         if let warning = BLAS.slowKernelWarning { Output.error("warning: \(warning)") }
-        BLAS.reserveCoreForStreaming()
+        BLAS.useAllCoresForPasses()
         let retain = try RetainProfile.read(profile)
         let baseCheckpoint = try Checkpoint.open(base)
         let candidateCheckpoint = try Checkpoint.open(candidate)

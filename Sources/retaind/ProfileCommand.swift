@@ -3,6 +3,7 @@ import Calibration
 import Foundation
 import Model
 import Retention
+import SafeTensors
 
 /// `retaind profile`: work with retain profiles.
 struct ProfileCommand: ParsableCommand {
@@ -20,7 +21,8 @@ struct ProfileCommand: ParsableCommand {
                 Same result as tools/capture_profile.py for Llama-family bases: at the input of \
                 every linear module of the decoder layers, F64 statistics of the proxy's \
                 activations; modules reading one input share a site; each site keeps its \
-                leading eigen-directions by energy, between --min-rank and --max-rank. The \
+                leading eigen-directions by energy, between --min-rank and --max-rank; the \
+                base's reference figures ‖W0 Fᵀ‖² and ‖W0 μ‖ are stored too (version 2). The \
                 proxy is JSONL with "ids" (or "text", with the base's tokenizer). Exits 1 with \
                 the reason when the base or proxy cannot be used.
                 """
@@ -62,7 +64,10 @@ struct ProfileCommand: ParsableCommand {
                                                        tokenize: BPETokenizer.lazyEncoder(directory: base))
             let profile = try ProfileCapture.build(model: model, proxy: windows,
                                                    policy: RankPolicy(energy: energy, minRank: minRank, maxRank: maxRank))
-            try profile.write(to: out)
+            // Version 2: the base's reference figures stored beside the statistics, so a
+            // one-shot drift computes only ΔFᵀ (docs/spec.md §2.4).
+            let reference = try Drift.computeReference(base: Checkpoint.open(base), profile: profile)
+            try profile.storingReferences(reference).write(to: out)
             Output.error("\(out): \(profile.sites.count) sites, \(profile.modules.count) modules, \(profile.tokens) tokens")
             for name in profile.sites.keys.sorted() {
                 let site = profile.sites[name]!

@@ -57,7 +57,7 @@ struct RestoreCommand: ParsableCommand {
 
     func run() throws {
         if let warning = BLAS.slowKernelWarning { Output.error("warning: \(warning)") }
-        BLAS.reserveCoreForStreaming()
+        BLAS.useAllCoresForPasses()
         // A file size limit (ulimit -f) must be a clean write error, not a signal that
         // kills the process mid-output.
         signal(SIGXFSZ, SIG_IGN)

@@ -32,7 +32,7 @@ struct RunCommand: AsyncParsableCommand {
         if let warning = BLAS.slowKernelWarning {
             logger.warning("\(warning)", metadata: ["message_id": "\(MessageID.configurationWarning.rawValue)"])
         }
-        BLAS.reserveCoreForStreaming()
+        BLAS.useAllCoresForPasses()
         // A full disk or file size limit must be a clean write error, not a fatal signal.
         signal(SIGXFSZ, SIG_IGN)
         var groupLogger = logger

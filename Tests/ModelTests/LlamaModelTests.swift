@@ -141,6 +141,6 @@ struct AdapterModelTests {
 
 extension LlamaModelTests {
     static func fingerprintOfDirectory(_ path: String) throws -> String {
-        try Checkpoint.open(path).stream { _, _, _ in }
+        try Checkpoint.open(path).stream { _, _ in }
     }
 }

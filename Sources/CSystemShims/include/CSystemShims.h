@@ -9,4 +9,9 @@ int retaind_rename_noreplace(const char *from, const char *to);
 /// SYNC_FILE_RANGE_WRITE), so a final fsync has little left to flush.
 int retaind_start_writeback(int fd, long long offset, long long length);
 
+/// Sets the calling thread's nice value (Linux: setpriority on its thread id) and
+/// returns the previous one, so a background thread can yield its core to the BLAS
+/// threads and restore its priority before going back to a shared pool.
+int retaind_set_thread_nice(int nice);
+
 #endif

@@ -2,7 +2,7 @@ import Foundation
 import Retention
 import SafeTensors
 
-/// What every checkpoint of a base needs, loaded once: the base itself (mapped), its
+/// What every checkpoint of a base needs, loaded once: the base itself (held open), its
 /// profiles, and the base-side reference energies (docs/spec.md §3) that each drift pass would
 /// otherwise recompute.
 final class BaseContext: Sendable {

@@ -59,7 +59,6 @@ extension Drift {
             }
             start = range.upperBound
         }
-        location.file.release(location.tensor)
         return total
     }
 }

@@ -19,7 +19,8 @@ public enum Drift {
     /// One pass over the candidate, which also yields its fingerprint. For a full
     /// candidate without `reference`, the same pass reads the base once for `Δ`, for
     /// `R` and for the base fingerprint; with `reference`, the base-side products are
-    /// skipped. Memory: the largest module, twice, in F32.
+    /// skipped. Memory: a few block buffers of 1M elements and each module's `m × k`
+    /// products, whatever the size of the largest tensor.
     ///
     /// - Throws: ``DriftError`` for any mismatch (profile of another base, missing or
     ///   reshaped tensor, infinite drift) or unreadable input.
@@ -52,12 +53,17 @@ public enum Drift {
     }
 
     /// Reads the base once: its fingerprint (checked against the profile's), and `R`
-    /// and `‖W0 μ‖` of every profiled module.
+    /// and `‖W0 μ‖` of every profiled module, unless the profile stores them (version 2:
+    /// then only the fingerprint is computed).
     public static func computeReference(base: Checkpoint, profile: RetainProfile) throws -> BaseReference {
         try validate(profile: profile, base: base)
+        if let stored = profile.storedReference() {
+            try profile.requireCaptured(onBase: try base.fingerprint(), base: base.path)
+            return stored
+        }
         let workspace = DriftWorkspace()
         var modules: [String: ModuleReference] = [:]
-        let fingerprint = try base.stream { tensor, file, _ in
+        let fingerprint = try base.stream { tensor, _ in
             guard let module = profile.modules[tensor.name], let site = profile.sites[module.site] else { return }
             let geometry = try ModuleGeometry(module: module, tensor: tensor, site: site, checkpoint: base.path)
             modules[tensor.name] = try workspace.measure(candidate: nil, base: base.location(of: tensor.name)!, geometry: geometry,
@@ -96,24 +102,21 @@ public enum Drift {
         }
         let workspace = DriftWorkspace(blockElements: blockElements)
         let baseFingerprintTask = reference == nil ? base.fingerprintInBackground() : nil
-        var references: [String: ModuleReference] = reference?.modules ?? [:]
+        // A version 2 profile stores R and ‖W0 μ‖: only ΔFᵀ is left to compute. They
+        // are trusted once the base's fingerprint matches the profile's (below).
+        var references: [String: ModuleReference] = reference?.modules ?? profile.references
         var modules: [ModuleDrift] = []
         var unprofiled: [UnprofiledChange] = []
         var dtypeMismatches: [String: Int] = [:]
 
-        let fingerprint = try candidate.stream(rejectNonFinite: true) { tensor, file, data in
+        let fingerprint = try candidate.stream(rejectNonFinite: true) { tensor, _ in
             let b = base.location(of: tensor.name)!
-            let baseData = b.file.data(of: b.tensor)
-            defer {
-                if let baseFingerprintTask { baseFingerprintTask.doneReading(tensor.name) } else { b.file.release(b.tensor) }
-            }
+            defer { baseFingerprintTask?.doneReading(tensor.name) }
             if b.tensor.dtype != tensor.dtype {
                 dtypeMismatches["\(tensor.dtype.rawValue) where the base stores \(b.tensor.dtype.rawValue)", default: 0] += 1
             }
             guard let module = profile.modules[tensor.name], let site = profile.sites[module.site] else {
-                let sameBytes = b.tensor.dtype == tensor.dtype && data.count == baseData.count
-                    && (data.count == 0 || memcmp(data.baseAddress!, baseData.baseAddress!, data.count) == 0)
-                if !sameBytes, let change = relativeChange(b, candidate.location(of: tensor.name)!, workspace) {
+                if let change = try relativeChange(b, candidate.location(of: tensor.name)!, workspace) {
                     unprofiled.append(change)
                 }
                 return
@@ -132,7 +135,7 @@ public enum Drift {
         if let reference {
             baseFingerprint = reference.fingerprint
         } else {
-            baseFingerprint = baseFingerprintTask!.wait()
+            baseFingerprint = try baseFingerprintTask!.wait()
             try profile.requireCaptured(onBase: baseFingerprint, base: base.path)
         }
         let report = DriftReport(fingerprint: fingerprint, baseFingerprint: baseFingerprint, modules: modules,
@@ -140,16 +143,18 @@ public enum Drift {
         return Measurement(report: report, reference: reference ?? BaseReference(fingerprint: baseFingerprint, modules: references))
     }
 
-    /// `‖W1 − W0‖ / ‖W0‖` of an unprofiled tensor, in blocks; nil when unchanged or not
-    /// readable as numbers.
-    private static func relativeChange(_ b: Checkpoint.Location, _ c: Checkpoint.Location, _ workspace: DriftWorkspace) -> UnprofiledChange? {
+    /// `‖W1 − W0‖ / ‖W0‖` of an unprofiled tensor (the embedding, `lm_head`…), streamed
+    /// in blocks of 1M elements like a profiled one, so memory never follows the largest
+    /// tensor; nil when unchanged or not readable as numbers.
+    private static func relativeChange(_ b: Checkpoint.Location, _ c: Checkpoint.Location,
+                                       _ workspace: DriftWorkspace) throws(SafeTensorsError) -> UnprofiledChange? {
         guard b.tensor.dtype.isConvertibleToFloat32, c.tensor.dtype.isConvertibleToFloat32 else { return nil }
         let block = 1 << 20
         workspace.reserve(block)
         var difference = 0.0, reference = 0.0
         for start in stride(from: 0, to: b.tensor.elementCount, by: block) {
             let elements = start..<min(start + block, b.tensor.elementCount)
-            difference += DeltaKernel.form(candidate: c, base: b, elements: elements, into: workspace.delta,
+            difference += try DeltaKernel.form(candidate: c, base: b, elements: elements, into: workspace.delta,
                                            keepingBase: workspace.base, scratch: workspace.scratch)
             reference += Reductions.sumOfSquares(UnsafeBufferPointer(rebasing: workspace.base[0..<elements.count]))
         }

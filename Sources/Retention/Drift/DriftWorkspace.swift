@@ -7,7 +7,7 @@ final class DriftWorkspace {
     private(set) var capacity = 0
     private(set) var delta = UnsafeMutableBufferPointer<Float>.allocate(capacity: 0)
     private(set) var base = UnsafeMutableBufferPointer<Float>.allocate(capacity: 0)
-    let scratch = UnsafeMutableBufferPointer<Float>.allocate(capacity: DeltaKernel.chunk)
+    let scratch = DeltaScratch()
     /// Target elements per row block: 1M (4 MiB of F32), small enough to stay in cache
     /// between forming a block and multiplying it.
     static let defaultBlockElements = 1 << 20
@@ -20,7 +20,6 @@ final class DriftWorkspace {
     deinit {
         delta.deallocate()
         base.deallocate()
-        scratch.deallocate()
     }
 
     /// Makes room for `elements` per block buffer.
@@ -55,7 +54,7 @@ final class DriftWorkspace {
             let rows = start..<min(start + rowsPerBlock, storedRows)
             let elements = (rows.lowerBound * storedColumns)..<(rows.upperBound * storedColumns)
             if let candidate {
-                let squares = DeltaKernel.form(candidate: candidate, base: b, elements: elements, into: delta,
+                let squares = try DeltaKernel.form(candidate: candidate, base: b, elements: elements, into: delta,
                                                keepingBase: needsReference ? base : nil, scratch: scratch)
                 deltaSquaredNorm += squares
                 if squares > 0 { deltaProducts.accumulate(delta.baseAddress!, rows: rows, site: site) }

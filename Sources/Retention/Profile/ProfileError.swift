@@ -21,6 +21,8 @@ public struct ProfileError: Error, Sendable, Equatable, CustomStringConvertible 
         case nonFinite(tensor: String)
         case unsorted(site: String)
         case emptySite(site: String)
+        /// A stored reference figure (a norm) is negative.
+        case negativeReference(tensor: String)
     }
 
     public var description: String {
@@ -36,7 +38,7 @@ extension ProfileError.Reason {
         case .file(let error): error.description
         case .notAProfile(let format):
             "not a retain profile (__metadata__ format is \(format.map { "\"\($0)\"" } ?? "missing"), expected \"retain-profile\"); build one with `retaind profile build` or tools/capture_profile.py"
-        case .unsupportedVersion(let v): "profile version \(v) is not supported (this retaind reads version 1)"
+        case .unsupportedVersion(let v): "profile version \(v) is not supported (this retaind reads versions 1 and 2); rebuild it with this version's `retaind profile build`"
         case .invalidMetadata(let key, let detail): "__metadata__ \"\(key)\": \(detail)"
         case .missingSite(let site, let module): "module \"\(module)\" maps to site \"\(site)\", which has no tensors in the file"
         case .missingTensor(let name): "tensor \"\(name)\" is missing"
@@ -44,6 +46,7 @@ extension ProfileError.Reason {
         case .nonFinite(let tensor): "tensor \"\(tensor)\" holds NaN or Inf; rebuild the profile"
         case .unsorted(let site): "site \"\(site)\": factor rows are not sorted by decreasing energy"
         case .emptySite(let site): "site \"\(site)\" has no factors (k = 0); readers need k ≥ 1"
+        case .negativeReference(let tensor): "tensor \"\(tensor)\" is negative but holds a squared norm or a norm; rebuild the profile"
         }
     }
 }

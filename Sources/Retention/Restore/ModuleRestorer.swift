@@ -20,15 +20,13 @@ final class ModuleRestorer {
     private var base: [Float] = []
     private var written: [UInt8] = []
     private var exact: [Float] = []
-    private let scratch = UnsafeMutableBufferPointer<Float>.allocate(capacity: DeltaKernel.chunk)
+    private let scratch = DeltaScratch()
     /// Target elements per row block.
     let blockElements: Int
 
     init(blockElements: Int = DriftWorkspace.defaultBlockElements) {
         self.blockElements = blockElements
     }
-
-    deinit { scratch.deallocate() }
 
     /// Processes `candidate` against `base`; appends the restored bytes (in `dtype`) to
     /// `writer` when given. `[out, in]` weights stream in row blocks of about 1M elements
@@ -57,7 +55,7 @@ final class ModuleRestorer {
                         let d = UnsafeMutableBufferPointer(rebasing: deltaBuffer[0..<n])
                         let w0 = UnsafeMutableBufferPointer(rebasing: baseBuffer[0..<n])
                         let out = UnsafeMutableRawBufferPointer(rebasing: bytes[0..<(n * dtype.size)])
-                        outcome.deltaSquaredNorm += DeltaKernel.form(candidate: candidate, base: b, elements: elements, into: d,
+                        outcome.deltaSquaredNorm += try DeltaKernel.form(candidate: candidate, base: b, elements: elements, into: d,
                                                                      keepingBase: w0, scratch: scratch)
                         if let f = forget { forgetBefore!.accumulate(d.baseAddress!, rows: rows, site: f) }
                         Self.correct(d, rows: rows.count, geometry, correction)

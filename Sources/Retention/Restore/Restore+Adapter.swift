@@ -58,7 +58,7 @@ extension Restore {
                     try bytes.withUnsafeBytes { try writer.append($0) }
                 } else {
                     let location = candidate.location(of: spec.name)!
-                    try writer.append(location.file.data(of: location.tensor))
+                    try writer.copy(location.tensor, from: location.file)
                 }
             }
             return try finish(figures(dtypes), plan: plan, dtypes: dtypes, reason: reason, candidate: candidate, retain: retain,

@@ -114,10 +114,6 @@ extension Restore {
         func outcome(_ name: String, dtype: DType, writer: SafeTensorsWriter?, measureUnrounded: Bool = false) throws -> ModuleRestorer.Outcome {
             let module = modules[name]!
             let c = candidate.location(of: name)!, b = base.location(of: name)!
-            defer {
-                c.file.release(c.tensor)
-                b.file.release(b.tensor)
-            }
             return try restorer.restore(candidate: c, base: b, geometry: module.geometry, retain: module.retain,
                                         forget: measureUnrounded ? nil : module.forget, correction: module.correction,
                                         dtype: dtype, writer: writer, measureUnrounded: measureUnrounded)

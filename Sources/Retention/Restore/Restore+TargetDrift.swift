@@ -53,8 +53,7 @@ extension Restore {
     /// `ΔFᵀ` and `ΔQ` of every profiled module, from one pass over the candidate.
     static func reducedModules(plan: Plan, reference: BaseReference) throws -> [ReducedModule] {
         var out: [ReducedModule] = []
-        let scratch = UnsafeMutableBufferPointer<Float>.allocate(capacity: DeltaKernel.chunk)
-        defer { scratch.deallocate() }
+        let scratch = DeltaScratch()
         for name in plan.moduleOrder {
             let module = plan.modules[name]!
             let q = plan.bases[module.key]!.q
@@ -70,11 +69,9 @@ extension Restore {
             } else {
                 let c = plan.candidate.location(of: name)!, b = plan.base.location(of: name)!
                 var stored = [Float](repeating: 0, count: module.geometry.elementCount)
-                _ = stored.withUnsafeMutableBufferPointer {
-                    DeltaKernel.form(candidate: c, base: b, elements: 0..<module.geometry.elementCount, into: $0, keepingBase: nil, scratch: scratch)
+                _ = try stored.withUnsafeMutableBufferPointer {
+                    try DeltaKernel.form(candidate: c, base: b, elements: 0..<module.geometry.elementCount, into: $0, keepingBase: nil, scratch: scratch)
                 }
-                c.file.release(c.tensor)
-                b.file.release(b.tensor)
                 delta = Matrix(rows: module.geometry.outputs, cols: module.geometry.inputs, storage: logical(stored, module.geometry))
             }
             let p = BLAS.product(delta, .none, f, .transpose), g = BLAS.product(delta, .none, q, .transpose)

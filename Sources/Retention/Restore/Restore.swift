@@ -54,8 +54,7 @@ public enum Restore {
                     figures.outcomes[spec.name] = try plan.outcome(spec.name, dtype: spec.dtype, writer: writer)
                 } else {
                     let location = candidate.location(of: spec.name)!
-                    try writer.append(location.file.data(of: location.tensor))
-                    location.file.release(location.tensor)
+                    try writer.copy(location.tensor, from: location.file)
                 }
             }
             return try finish(figures, plan: plan, dtypes: dtypes, reason: reason, candidate: candidate, retain: retain, forget: forget,

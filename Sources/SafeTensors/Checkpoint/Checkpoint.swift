@@ -6,7 +6,7 @@ import Darwin
 import SystemCalls
 
 /// A validated checkpoint: every tensor of a single-file, sharded or LoRA checkpoint,
-/// found by name, with its files mapped read-only.
+/// found by name, with its files held open for reading (`pread`, never mapped).
 ///
 /// Opening validates every header, the index and the adapter config, and checks that
 /// the weight files stay inside the directory; it reads no tensor data.

@@ -28,3 +28,15 @@ struct FailureClassificationTests {
         #expect(FailureClassification.classify(broken, checkpoint: "/nowhere/checkpoint-1").status == .vanished)
     }
 }
+
+extension FailureClassificationTests {
+    @Test func aCheckpointTruncatedWhileRead_isRejected() {
+        let file = present + "/model.safetensors"
+        let cut = DriftError(checkpoint: present, reason: .file(SafeTensorsError(path: file, reason: .truncatedWhileReading(tensor: "w", needed: 100, size: 10))))
+        let (status, message) = FailureClassification.classify(cut, checkpoint: present)
+        #expect(status == .rejected)
+        #expect(message.contains("truncated while it was read"))
+        let hashed = CheckpointError(checkpoint: present, reason: .file(SafeTensorsError(path: file, reason: .truncatedWhileReading(tensor: "w", needed: 100, size: 10))))
+        #expect(FailureClassification.classify(hashed, checkpoint: present).status == .rejected)
+    }
+}

@@ -97,3 +97,26 @@ import SafeTensors
         #expect((opened as? FaultAttributable)?.isCheckpointFault == true)
     }
 }
+
+/// A candidate cut short by another process after it was opened (a trainer rewriting
+/// it in place) is the candidate's fault, named as such; the process does not crash.
+@Suite struct DriftTruncatedCandidateTests {
+    @Test(arguments: [false, true])
+    func candidateTruncatedAfterOpening_isACheckpointFault(cached: Bool) throws {
+        let dir = try Fixtures.temporaryDirectory() + "/cand"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        for name in ["config.json", "model.safetensors"] {
+            try FileManager.default.copyItem(atPath: Fixtures.tiny("cand-full") + "/" + name, toPath: dir + "/" + name)
+        }
+        let base = try DriftErrorTests.base(), profile = try DriftErrorTests.profile()
+        let reference = cached ? try Drift.computeReference(base: base, profile: profile) : nil
+        let candidate = try Checkpoint.open(dir)
+        let file = candidate.files[0]
+        #expect(truncate(file.path, off_t(file.dataOffset + file.tensors[file.tensors.count / 2].dataRange.lowerBound)) == 0)
+        let error = #expect(throws: DriftError.self) {
+            try Drift.measure(candidate: candidate, base: base, profile: profile, reference: reference)
+        }
+        #expect(error?.isCheckpointFault == true)
+        #expect(error?.description.contains("truncated while it was read") == true, "\(String(describing: error))")
+    }
+}

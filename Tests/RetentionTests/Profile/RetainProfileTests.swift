@@ -69,7 +69,7 @@ import SafeTensors
 
     @Test func otherFormat_isRefused() throws {
         #expect(reason(try writeProfile { _, m in m["format"] = "pt" }) == .notAProfile(format: "pt"))
-        #expect(reason(try writeProfile { _, m in m["version"] = "2" }) == .unsupportedVersion("2"))
+        #expect(reason(try writeProfile { _, m in m["version"] = "3" }) == .unsupportedVersion("3"))
         guard case .invalidMetadata(key: "base_fingerprint", _) = reason(try writeProfile { _, m in m["base_fingerprint"] = nil }) else {
             Issue.record("expected invalidMetadata")
             return
@@ -78,5 +78,24 @@ import SafeTensors
 
     @Test func checkpointInsteadOfProfile_isRefused() throws {
         #expect(reason(Fixtures.tiny("base/model.safetensors")) == .notAProfile(format: "pt"))
+    }
+
+    @Test func version2_referencesAreOptional_butComeInPairs() throws {
+        #expect(try RetainProfile.read(try writeProfile { _, m in m["version"] = "2" }).hasReferences == false)
+        let stored = try RetainProfile.read(try writeProfile { t, m in
+            m["version"] = "2"
+            t["w.reference_energy"] = [4]
+            t["w.reference_mean_norm"] = [0.5]
+        })
+        #expect(stored.references["w"]?.energy == 4 && stored.references["w"]?.meanOutputNorm == 0.5)
+        #expect(reason(try writeProfile { t, m in
+            m["version"] = "2"
+            t["w.reference_energy"] = [4]
+        }) == .missingTensor("w.reference_mean_norm"))
+        #expect(reason(try writeProfile { t, m in
+            m["version"] = "2"
+            t["w.reference_energy"] = [-1]
+            t["w.reference_mean_norm"] = [0.5]
+        }) == .negativeReference(tensor: "w.reference_energy"))
     }
 }

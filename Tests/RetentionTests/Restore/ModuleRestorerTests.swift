@@ -24,7 +24,7 @@ import SafeTensors
                 forget: forgetSite, correction: correction, dtype: .bf16, writer: writer, measureUnrounded: true)
             try writer.finish()
             let file = try SafeTensorsFile(path: path)
-            results.append((outcome, Array(file.data(of: file.tensors[0]))))
+            results.append((outcome, try file.bytes(of: file.tensors[0])))
         }
         for (outcome, bytes) in results.dropFirst() {
             #expect(bytes == results[0].1, "written bytes differ with small blocks")

@@ -11,7 +11,7 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: output))
         try CheckpointWriter.write(ShardPlan.mirroring(source), into: atomic) { spec, writer in
             let location = source.location(of: spec.name)!
-            try writer.append(location.file.data(of: location.tensor))
+            try writer.copy(location.tensor, from: location.file)
         }
         try atomic.copyFile(from: source.path + "/config.json", as: "config.json")
         #expect(!FileManager.default.fileExists(atPath: output), "nothing visible before publish")
@@ -37,7 +37,7 @@ import Testing
         let atomic = try AtomicDirectory(destination: dir.file("out"))
         try CheckpointWriter.write(ShardPlan.mirroring(source), into: atomic) { spec, writer in
             let location = source.location(of: spec.name)!
-            try writer.append(location.file.data(of: location.tensor))
+            try writer.copy(location.tensor, from: location.file)
         }
         try atomic.copyFile(from: root + "/config.json", as: "config.json")
         try atomic.publish()
