@@ -129,6 +129,11 @@ let package = Package(
             dependencies: ["History"],
             path: "Benchmarks/ReportHistoryMaker"
         ),
+        .executableTarget(
+            name: "CentralBacklogMaker",
+            dependencies: ["History"],
+            path: "Benchmarks/CentralBacklogMaker"
+        ),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "SystemCallsTests", dependencies: ["SystemCalls", "TestSupport"]),
         .testTarget(
