@@ -9,7 +9,7 @@ root=$(pwd)
 out=$root/demo-out
 fixtures=$root/Tests/Fixtures/tiny-llama
 rm -rf "$out"
-mkdir -p "$out/runs/run-1" "$out/staging"
+mkdir -p "$out/runs/run-1" "$out/staging" "$out/metrics"
 
 # journald, standalone, as CI starts it (the daemon logs to stderr where there is none).
 if [ "$(id -u)" -eq 0 ] && [ -x /lib/systemd/systemd-journald ] && ! pgrep -x systemd-journal >/dev/null; then
@@ -20,6 +20,9 @@ fi
 cat > "$out/retaind.toml" <<TOML
 [store]
 database = "$out/state/history.sqlite"
+
+[metrics]
+textfile = "$out/metrics/retaind.prom"
 
 [[watch]]
 name = "demo"
@@ -74,6 +77,14 @@ echo
 echo "\$ retaind show --config $out/retaind.toml $out/runs/run-1/checkpoint-200 --top 5"
 "$retaind" show --config "$out/retaind.toml" "$out/runs/run-1/checkpoint-200" --top 5
 echo
+echo "\$ retaind report --config $out/retaind.toml --out $out/report.html   # open it in a browser"
+"$retaind" report --config "$out/retaind.toml" --out "$out/report.html"
+echo
+if [ -f "$out/metrics/retaind.prom" ]; then
+  echo "\$ grep -E '^retaind_(outcomes_total|drift_ratio|drift_after_ratio)' $out/metrics/retaind.prom   # for node_exporter's textfile collector"
+  grep -E '^retaind_(outcomes_total\{.*status="(passed|restored)"|drift_ratio|drift_after_ratio)' "$out/metrics/retaind.prom"
+  echo
+fi
 kill -TERM $pid
 wait $pid || true
 trap - EXIT

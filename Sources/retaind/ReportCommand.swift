@@ -55,7 +55,7 @@ struct ReportCommand: ParsableCommand {
         let html = report.html(modules: try history.modules(of: report.detailed))
         try HTMLFile.write(html, to: out)
         let checkpoints = report.runs.reduce(0) { $0 + $1.checkpoints.count }
-        print("wrote \(WorkingDirectory.absolute(out)): \(report.runs.count) runs, \(checkpoints) checkpoints, \(report.detailed.count) heatmaps, \(Output.bytes(html.utf8.count))")
+        print("wrote \(WorkingDirectory.absolute(out)): \(report.runs.count) run\(report.runs.count == 1 ? "" : "s"), \(checkpoints) checkpoints, \(report.detailed.count) heatmaps, \(Output.bytes(html.utf8.count))")
     }
 
     private var scope: String {

@@ -129,7 +129,7 @@ import TestSupport
         let out = history.directory + "/b.html"
         let onlyB = try history.run(["report", "--run", "exp-b", "--out", out])
         #expect(onlyB.status == 0, "\(onlyB.stderr)")
-        #expect(onlyB.stdout.contains("1 runs, 3 checkpoints"))
+        #expect(onlyB.stdout.contains("1 run, 3 checkpoints"))
         let html = try String(contentsOfFile: out, encoding: .utf8)
         #expect(html.components(separatedBy: "<section class=\"run\"").count == 2)
         let none = try history.run(["report", "--since", "2999-01-01", "--out", out])
