@@ -31,8 +31,7 @@ extension HistoryStore {
             let rows = try Row.fetchAll(db, sql: "SELECT sequence, checkpoint_id FROM outbox ORDER BY sequence LIMIT ?", arguments: [limit])
             let ids: [Int64] = rows.map { $0["checkpoint_id"] }
             let records = Dictionary(uniqueKeysWithValues: try CheckpointRecord.filter(keys: ids).fetchAll(db).map { ($0.id!, $0) })
-            let modules = Dictionary(grouping: try ModuleRecord.filter(ids.contains(Column("checkpoint_id"))).order(Column("name")).fetchAll(db),
-                                     by: \.checkpointID)
+            let modules = try Self.modules(of: ids, in: db)
             let trials = Dictionary(grouping: try TuneTrialRecord.filter(ids.contains(Column("checkpoint_id"))).fetchAll(db), by: \.checkpointID)
             return rows.compactMap { row in
                 let id: Int64 = row["checkpoint_id"]

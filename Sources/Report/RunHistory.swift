@@ -12,9 +12,7 @@ public struct RunHistory: Sendable {
     public var checkpoints: [CheckpointRecord]
 
     /// The step a checkpoint's name ends with (`checkpoint-1200` → 1200).
-    public static func step(of record: CheckpointRecord) -> Int? {
-        WatchCoverage.step(of: (record.path as NSString).lastPathComponent)
-    }
+    public static func step(of record: CheckpointRecord) -> Int? { record.step }
 
     /// Whether `run` names this run: its full path or its directory name.
     public func isNamed(_ name: String) -> Bool {
@@ -23,17 +21,6 @@ public struct RunHistory: Sendable {
 
     /// The runs of `records` (newest outcome per path; `processing` rows left out), by watch then run.
     public static func runs(_ records: [CheckpointRecord]) -> [RunHistory] {
-        var latest: [String: CheckpointRecord] = [:]
-        for record in records where record.status != .processing {
-            if let known = latest[record.path], (known.detectedAt, known.id ?? 0) > (record.detectedAt, record.id ?? 0) { continue }
-            latest[record.path] = record
-        }
-        struct Key: Hashable { let watch: String, run: String }
-        let grouped = Dictionary(grouping: latest.values) { Key(watch: $0.watch, run: ($0.path as NSString).deletingLastPathComponent) }
-        return grouped.map { key, records in
-            RunHistory(watch: key.watch, run: key.run, checkpoints: records.sorted {
-                (step(of: $0) ?? -1, $0.detectedAt, $0.path) < (step(of: $1) ?? -1, $1.detectedAt, $1.path)
-            })
-        }.sorted { ($0.watch, $0.run) < ($1.watch, $1.run) }
+        RunOutcomes.group(records).map { RunHistory(watch: $0.watch, run: $0.run, checkpoints: $0.checkpoints) }
     }
 }

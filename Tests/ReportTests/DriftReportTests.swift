@@ -5,15 +5,6 @@ import Testing
 
 /// The report holds untrusted names safely and chooses which checkpoints get heatmaps.
 struct DriftReportTests {
-    func record(_ id: Int64, _ path: String, _ status: CheckpointStatus, drift: Double?, at seconds: Double) -> CheckpointRecord {
-        var record = CheckpointRecord(path: path, watch: "w", signature: "s", detectedAt: Date(timeIntervalSince1970: seconds))
-        record.id = id
-        record.status = status
-        record.drift = drift
-        record.threshold = 0.3
-        return record
-    }
-
     @Test func names_areEscapedForMarkupAndControlCharacters() {
         var bad = record(1, "/r/a/<script>alert(1)</script>\n\u{1b}[31m-100", .rejected, drift: nil, at: 10)
         bad.error = "header of \"<b>\" broken\n"

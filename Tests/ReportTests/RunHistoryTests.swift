@@ -5,15 +5,6 @@ import Testing
 
 /// Runs group checkpoints by directory, in step order, keeping each one's latest outcome.
 struct RunHistoryTests {
-    func record(_ id: Int64, _ path: String, _ status: CheckpointStatus, drift: Double?, at seconds: Double) -> CheckpointRecord {
-        var record = CheckpointRecord(path: path, watch: "w", signature: "s", detectedAt: Date(timeIntervalSince1970: seconds))
-        record.id = id
-        record.status = status
-        record.drift = drift
-        record.threshold = 0.3
-        return record
-    }
-
     @Test func runs_byDirectory_inStepOrder_latestOutcomeWins() {
         let runs = RunHistory.runs([
             record(1, "/r/a/checkpoint-1000", .passed, drift: 0.1, at: 10),

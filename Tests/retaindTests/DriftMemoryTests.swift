@@ -63,19 +63,9 @@ extension RetaindProcess {
     static func runTimed(_ arguments: [String]) throws -> TimedResult {
         let report = NSTemporaryDirectory() + "/retaind-time-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: report) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/time")
-        process.arguments = ["-f", "%M", "-o", report, executable] + arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        let result = try run(arguments, wrapper: ["/usr/bin/time", "-f", "%M", "-o", report])
         let peak = (try? String(contentsOfFile: report, encoding: .utf8))?
             .split(separator: "\n").last.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        return TimedResult(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                           stderr: String(decoding: stderr, as: UTF8.self), peakKiB: peak)
+        return TimedResult(status: result.status, stdout: result.stdout, stderr: result.stderr, peakKiB: peak)
     }
 }

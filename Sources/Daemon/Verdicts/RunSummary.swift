@@ -31,24 +31,16 @@ public struct RunSummary: Sendable, Encodable, Equatable {
 
     /// The runs of `records` and `pending`, sorted by watch then run.
     public static func runs(records: [CheckpointRecord], pending: [PendingRecord]) -> [RunSummary] {
-        // The latest outcome of each checkpoint (records come newest first; ids break ties).
-        var latest: [String: CheckpointRecord] = [:]
-        for record in records where record.status != .processing {
-            if let known = latest[record.path], (known.id ?? 0) > (record.id ?? 0) { continue }
-            latest[record.path] = record
-        }
         struct Key: Hashable { let watch: String, run: String }
-        var outcomes: [Key: [CheckpointRecord]] = [:]
-        for record in latest.values {
-            outcomes[Key(watch: record.watch, run: (record.path as NSString).deletingLastPathComponent), default: []].append(record)
-        }
+        let outcomes = Dictionary(uniqueKeysWithValues: RunOutcomes.group(records).map { (Key(watch: $0.watch, run: $0.run), $0.checkpoints) })
+        let done = Set(outcomes.values.joined().map(\.path))
         var waiting: [Key: [String]] = [:]
-        for entry in pending where latest[entry.path] == nil {
+        for entry in pending where !done.contains(entry.path) {
             waiting[Key(watch: entry.watch, run: (entry.path as NSString).deletingLastPathComponent), default: []].append(entry.path)
         }
         func step(_ path: String) -> Int { WatchCoverage.step(of: (path as NSString).lastPathComponent) ?? -1 }
         return Set(outcomes.keys).union(waiting.keys).map { key in
-            let done = (outcomes[key] ?? []).sorted { (step($0.path), $0.detectedAt) < (step($1.path), $1.detectedAt) }
+            let done = outcomes[key] ?? []
             let pendingPaths = (waiting[key] ?? []).sorted()
             let usable = done.last { $0.status == .passed || $0.status == .restored }
             return RunSummary(

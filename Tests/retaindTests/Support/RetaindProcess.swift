@@ -23,11 +23,13 @@ struct RetaindProcess {
         return bundle.appendingPathComponent("retaind").path
     }()
 
-    /// Runs `retaind arguments`, with `environment` added to this process's.
-    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
+    /// Runs `retaind arguments`, with `environment` added to this process's; `wrapper`
+    /// (such as `/usr/bin/time -f %M -o FILE`) runs it instead when given.
+    static func run(_ arguments: [String], environment: [String: String] = [:], wrapper: [String] = []) throws -> Result {
+        let command = wrapper + [executable] + arguments
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst())
         if !environment.isEmpty {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         }
