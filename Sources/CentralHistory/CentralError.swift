@@ -43,8 +43,9 @@ public struct CentralError: Error, CustomStringConvertible, Sendable {
     /// `error` of a connection attempt: a peer that closes before the handshake is done
     /// is most likely not PostgreSQL (a wrong port), or one refusing retaind's address.
     static func fromConnecting(_ error: any Error, destination: String) -> CentralError {
-        let mapped = from(error, destination: destination)
-        guard mapped.kind == .connection, mapped.message.hasSuffix("closed the connection") else { return mapped }
+        guard let closed = error as? PSQLError, closed.underlying == nil,
+              [.serverClosedConnection, .clientClosedConnection, .uncleanShutdown].contains(closed.code)
+        else { return from(error, destination: destination) }
         return CentralError(.protocolError, """
             \(destination) closed the connection before the PostgreSQL handshake finished: it does not speak the \
             PostgreSQL protocol (is the port right?), or it drops this host

@@ -117,8 +117,8 @@ struct CentralEndToEndTests {
             .filter { $0["MESSAGE_ID"] == Self.deliveryID }
         #expect(stopped.count == 1 && stopped[0]["PRIORITY"] == "4", "\(stopped)")
         #expect(stopped.first?["RETAIND_ERROR"]?.contains("localhost:\(server.port)") == true, "\(stopped)")
-        let status = try daemon.notify.wait(for: "STATUS=idle; last: passed \(daemon.runs)/checkpoint-8; 6 outcomes to deliver to the central history")
-        #expect(status >= 0)
+        // The wait fails the test unless systemd hears the backlog.
+        try daemon.notify.wait(for: "STATUS=idle; last: passed \(daemon.runs)/checkpoint-8; 6 outcomes to deliver to the central history")
 
         // Back: the backlog drains, once, in order; one notice says so.
         try server.start()
