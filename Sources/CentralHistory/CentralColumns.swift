@@ -11,14 +11,14 @@ enum CentralColumns {
         "drift_max", "drift_max_module", "threshold", "restored_path", "drift_after", "forget_kept", "update_kept", "alpha",
         "gamma", "output_dtype", "detected_at", "started_at", "finished_at", "drift_seconds", "restore_seconds", "error",
         "retain_ppl_base", "retain_ppl_before", "retain_ppl_after", "forget_ppl_before", "forget_ppl_after", "verify_error",
-        "attempts", "retry_at",
+        "attempts", "retry_at", "tune_data", "verify_data", "tune_evaluations", "forget_ppl_base", "forget_effect_kept",
     ]
     static let module = [
         "host", "history_id", "local_id", "name", "site", "rho", "beta", "energy", "reference_energy", "energy_upper",
         "rho_after", "update_kept", "forget_kept",
     ]
     static let trial = [
-        "host", "history_id", "local_id", "alpha", "gamma", "drift_after", "forget_kept", "retain_ppl", "forget_ppl", "chosen",
+        "host", "history_id", "local_id", "alpha", "gamma", "drift_after", "forget_kept", "retain_ppl", "forget_ppl", "chosen", "update_kept", "stage",
     ]
 
     static func bind(_ r: CheckpointRecord, host: String, historyID: String, into binds: inout PostgresBindings) {
@@ -56,6 +56,11 @@ enum CentralColumns {
         binds.append(r.verifyError)
         binds.append(r.attempts)
         binds.append(r.retryAt)
+        binds.append(r.tuneData)
+        binds.append(r.verifyData)
+        binds.append(r.tuneEvaluations.map(Int32.init))
+        binds.append(r.forgetPPLBase)
+        binds.append(r.forgetEffectKept)
     }
 
     static func bind(_ m: ModuleRecord, host: String, historyID: String, into binds: inout PostgresBindings) {
@@ -85,6 +90,8 @@ enum CentralColumns {
         binds.append(t.retainPPL)
         binds.append(t.forgetPPL)
         binds.append(t.chosen)
+        binds.append(t.updateKept)
+        binds.append(t.stage)
     }
 
     /// A central checkpoint row as the local record it came from (its id the local id).
@@ -119,6 +126,11 @@ enum CentralColumns {
         r.verifyError = try v("verify_error")
         r.attempts = Int(try v("attempts", Int32.self))
         r.retryAt = try v("retry_at")
+        r.tuneData = try v("tune_data")
+        r.verifyData = try v("verify_data")
+        r.tuneEvaluations = try v("tune_evaluations", Int32?.self).map(Int.init)
+        r.forgetPPLBase = try v("forget_ppl_base")
+        r.forgetEffectKept = try v("forget_effect_kept")
         return r
     }
 

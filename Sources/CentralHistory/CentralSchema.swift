@@ -99,6 +99,16 @@ public enum CentralSchema {
                 PRIMARY KEY (host, history_id, local_id, alpha, gamma)
             );
             """),
+        Migration(name: "v2: tuning data and search, forgetting guard", sql: """
+            ALTER TABLE checkpoint ADD COLUMN forget_ppl_base DOUBLE PRECISION;
+            ALTER TABLE checkpoint ADD COLUMN forget_effect_kept DOUBLE PRECISION;
+            ALTER TABLE checkpoint ADD COLUMN tune_data TEXT;
+            ALTER TABLE checkpoint ADD COLUMN verify_data TEXT;
+            ALTER TABLE checkpoint ADD COLUMN tune_evaluations INTEGER;
+            ALTER TABLE tune_trial ADD COLUMN update_kept DOUBLE PRECISION;
+            ALTER TABLE tune_trial ADD COLUMN stage TEXT;
+            ALTER TABLE tune_trial ALTER COLUMN forget_ppl DROP NOT NULL;
+            """),
     ]
 
     /// The tables and sequences a daemon's role is granted INSERT and SELECT on.

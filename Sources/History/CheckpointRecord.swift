@@ -51,6 +51,18 @@ public struct CheckpointRecord: Sendable, Codable, Equatable, FetchableRecord, M
     /// When this outcome is to be tried again: set for an `error` with attempts left, or
     /// by `retaind retry`; nil for a final outcome.
     public var retryAt: Date?
+    /// With `restore.tune`: the data that chose `α` and `γ` (`retain <path> (<n> tokens);
+    /// forget …`), so an operator sees the choice was not made on the data that verified.
+    public var tuneData: String?
+    /// The `[watch.verify]` data the perplexities were measured on, in the same form.
+    public var verifyData: String?
+    /// With `restore.tune`: how many settings were evaluated.
+    public var tuneEvaluations: Int?
+    /// The base's perplexity on `[watch.verify] forget_eval`.
+    public var forgetPPLBase: Double?
+    /// The share of the candidate's forget effect (log perplexity gain over the base on
+    /// `forget_eval`) the restore kept; under `restore.min_forget_kept` the outcome is `flagged`.
+    public var forgetEffectKept: Double?
 
     /// A row for a checkpoint the daemon is about to process.
     public init(path: String, watch: String, signature: String, detectedAt: Date) {
@@ -90,6 +102,11 @@ public struct CheckpointRecord: Sendable, Codable, Equatable, FetchableRecord, M
         case verifyError = "verify_error"
         case attempts
         case retryAt = "retry_at"
+        case tuneData = "tune_data"
+        case verifyData = "verify_data"
+        case tuneEvaluations = "tune_evaluations"
+        case forgetPPLBase = "forget_ppl_base"
+        case forgetEffectKept = "forget_effect_kept"
     }
 }
 
@@ -148,13 +165,18 @@ public struct TuneTrialRecord: Sendable, Codable, Equatable, FetchableRecord, Pe
     public var driftAfter: Double
     public var forgetKept: Double?
     public var retainPPL: Double
-    public var forgetPPL: Double
+    /// Nil for a setting outside the retain tolerance (not measured: the rule never needs it).
+    public var forgetPPL: Double?
     /// The setting that was written.
     public var chosen: Bool
+    /// `update_kept` of the setting (nil in rows older than the search).
+    public var updateKept: Double?
+    /// `grid` or `refine`: which part of the search tried it (nil in older rows).
+    public var stage: String?
 
     /// One tried setting and its measured outcome.
     public init(checkpointID: Int64, alpha: Double, gamma: Double, driftAfter: Double, forgetKept: Double?, retainPPL: Double,
-                forgetPPL: Double, chosen: Bool) {
+                forgetPPL: Double?, chosen: Bool, updateKept: Double? = nil, stage: String? = nil) {
         self.checkpointID = checkpointID
         self.alpha = alpha
         self.gamma = gamma
@@ -163,6 +185,8 @@ public struct TuneTrialRecord: Sendable, Codable, Equatable, FetchableRecord, Pe
         self.retainPPL = retainPPL
         self.forgetPPL = forgetPPL
         self.chosen = chosen
+        self.updateKept = updateKept
+        self.stage = stage
     }
 
     enum CodingKeys: String, CodingKey {
@@ -173,5 +197,7 @@ public struct TuneTrialRecord: Sendable, Codable, Equatable, FetchableRecord, Pe
         case retainPPL = "retain_ppl"
         case forgetPPL = "forget_ppl"
         case chosen
+        case updateKept = "update_kept"
+        case stage
     }
 }

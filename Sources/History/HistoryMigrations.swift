@@ -158,6 +158,34 @@ enum HistoryMigrations {
                     SELECT id, COALESCE(finished_at, detected_at) FROM checkpoint WHERE status != 'processing' ORDER BY id;
                 """)
         }
+        migrator.registerMigration("v6: tuning data and search, forgetting guard") { db in
+            try db.execute(sql: """
+                ALTER TABLE checkpoint ADD COLUMN forget_ppl_base REAL;
+                ALTER TABLE checkpoint ADD COLUMN forget_effect_kept REAL;
+                ALTER TABLE checkpoint ADD COLUMN tune_data TEXT;
+                ALTER TABLE checkpoint ADD COLUMN verify_data TEXT;
+                ALTER TABLE checkpoint ADD COLUMN tune_evaluations INTEGER;
+                -- forget_ppl becomes optional (settings outside the retain tolerance skip
+                -- it): SQLite rebuilds the table for that.
+                CREATE TABLE tune_trial_v6 (
+                    checkpoint_id INTEGER NOT NULL REFERENCES checkpoint(id) ON DELETE CASCADE,
+                    alpha REAL NOT NULL,
+                    gamma REAL NOT NULL,
+                    drift_after REAL NOT NULL,
+                    forget_kept REAL,
+                    retain_ppl REAL NOT NULL,
+                    forget_ppl REAL,
+                    chosen INTEGER NOT NULL,
+                    update_kept REAL,
+                    stage TEXT,
+                    PRIMARY KEY (checkpoint_id, alpha, gamma)
+                ) WITHOUT ROWID;
+                INSERT INTO tune_trial_v6 (checkpoint_id, alpha, gamma, drift_after, forget_kept, retain_ppl, forget_ppl, chosen)
+                    SELECT checkpoint_id, alpha, gamma, drift_after, forget_kept, retain_ppl, forget_ppl, chosen FROM tune_trial;
+                DROP TABLE tune_trial;
+                ALTER TABLE tune_trial_v6 RENAME TO tune_trial;
+                """)
+        }
         return migrator
     }
 }

@@ -50,6 +50,28 @@ public enum Evaluation {
         return Result(ppl: exp(nll / Double(tokens)), kl: base == nil ? nil : divergence / Double(tokens), tokens: tokens)
     }
 
+    /// Perplexity on `sequences` of each of `variants` versions of `model` (its weights
+    /// changed by `edit`, see ``LlamaModel/hiddenStates(_:variants:edit:observer:)``), in
+    /// variant order: one pass reads each layer once for all of them.
+    public static func perplexities(model: LlamaModel, sequences: [[Int]], variants: Int, batchSize: Int = 32,
+                                    edit: LlamaModel.LayerEdit?) throws(ModelError) -> [Result] {
+        let head = try model.outputProjection()
+        var nll = [Double](repeating: 0, count: max(1, variants)), tokens = 0
+        for start in stride(from: 0, to: sequences.count, by: max(1, batchSize)) {
+            let batch = Array(sequences[start..<min(start + max(1, batchSize), sequences.count)])
+            let hidden = try model.hiddenStates(batch, variants: variants, edit: edit, embeddings: model.isTied ? head : nil)
+            for (i, ids) in batch.enumerated() where ids.count > 1 {
+                for variant in nll.indices {
+                    let logProbs = logSoftmax(LlamaModel.logits(hidden[variant][i], head: head))
+                    for t in 0..<(ids.count - 1) { nll[variant] -= logProbs[t * head.rows + ids[t + 1]] }
+                }
+                tokens += ids.count - 1
+            }
+        }
+        guard tokens > 0 else { throw ModelError(path: model.path, .invalidInput, "no sequence has two or more tokens: nothing to predict") }
+        return nll.map { Result(ppl: exp($0 / Double(tokens)), kl: nil, tokens: tokens) }
+    }
+
     /// Row-wise log-softmax in F64.
     static func logSoftmax(_ logits: Matrix<Float>) -> [Double] {
         var out = [Double](repeating: 0, count: logits.storage.count)

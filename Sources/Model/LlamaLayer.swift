@@ -4,16 +4,19 @@ import SafeTensors
 /// One decoder layer's weights in F32, converted from the checkpoint's dtype when the
 /// layer is reached and dropped after it, so a pass holds one layer at a time.
 struct LlamaLayer {
+    /// `model.layers.N.`: the prefix of this layer's tensor names.
+    let prefix: String
     let inputNorm: [Float]
     let postAttentionNorm: [Float]
     /// `[out, in]` as stored, applied as `x · Wᵀ`.
-    let q: Matrix<Float>, k: Matrix<Float>, v: Matrix<Float>, o: Matrix<Float>
+    var q: Matrix<Float>, k: Matrix<Float>, v: Matrix<Float>, o: Matrix<Float>
     let qBias: [Float]?, kBias: [Float]?, vBias: [Float]?
-    let gate: Matrix<Float>, up: Matrix<Float>, down: Matrix<Float>
+    var gate: Matrix<Float>, up: Matrix<Float>, down: Matrix<Float>
 
     init(_ index: Int, from weights: LlamaWeights) throws(ModelError) {
         let c = weights.config
         let p = "model.layers.\(index)."
+        prefix = p
         let qWidth = c.heads * c.headDim, kvWidth = c.kvHeads * c.headDim
         inputNorm = try weights.vector(p + "input_layernorm.weight", c.hiddenSize)
         postAttentionNorm = try weights.vector(p + "post_attention_layernorm.weight", c.hiddenSize)
@@ -31,6 +34,32 @@ struct LlamaLayer {
         gate = try weights.matrix(p + "mlp.gate_proj.weight", c.intermediateSize, c.hiddenSize)
         up = try weights.matrix(p + "mlp.up_proj.weight", c.intermediateSize, c.hiddenSize)
         down = try weights.matrix(p + "mlp.down_proj.weight", c.hiddenSize, c.intermediateSize)
+    }
+
+    /// This layer with `edit` applied to each linear weight, by its tensor name.
+    func edited(_ edit: (String, inout Matrix<Float>) -> Void) -> LlamaLayer {
+        var layer = self
+        edit(prefix + "self_attn.q_proj.weight", &layer.q)
+        edit(prefix + "self_attn.k_proj.weight", &layer.k)
+        edit(prefix + "self_attn.v_proj.weight", &layer.v)
+        edit(prefix + "self_attn.o_proj.weight", &layer.o)
+        edit(prefix + "mlp.gate_proj.weight", &layer.gate)
+        edit(prefix + "mlp.up_proj.weight", &layer.up)
+        edit(prefix + "mlp.down_proj.weight", &layer.down)
+        return layer
+    }
+
+    /// Whether `name` is a linear weight of a decoder layer, the weights ``edited(_:)`` reaches.
+    static func isLinearWeight(_ name: String) -> Bool {
+        let parts = name.split(separator: ".")
+        guard parts.count == 6, parts[0] == "model", parts[1] == "layers", Int(parts[2]) != nil, parts[5] == "weight" else { return false }
+        switch (parts[3], parts[4]) {
+        case ("self_attn", "q_proj"), ("self_attn", "k_proj"), ("self_attn", "v_proj"), ("self_attn", "o_proj"),
+             ("mlp", "gate_proj"), ("mlp", "up_proj"), ("mlp", "down_proj"):
+            return true
+        default:
+            return false
+        }
     }
 }
 

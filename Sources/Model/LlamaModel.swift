@@ -40,6 +40,22 @@ public final class LlamaModel {
 
     /// The final hidden states (after the last norm) of each sequence, `tokens × hidden`.
     public func hiddenStates(_ sequences: [[Int]], observer: SiteObserver? = nil) throws(ModelError) -> [Matrix<Float>] {
+        try hiddenStates(sequences, variants: 1, edit: nil, observer: observer)[0]
+    }
+
+    /// Changes a decoder layer's linear weight (by tensor name, `[out, in]`, F32) for one
+    /// variant of the model as a pass reaches the layer.
+    public typealias LayerEdit = (_ variant: Int, _ weight: String, _ values: inout Matrix<Float>) -> Void
+
+    /// The final hidden states of each sequence under each of `variants` versions of the
+    /// model, `[variant][sequence]`: the checkpoint's weights with `edit` applied. Each
+    /// layer is read and converted once for all variants, and nothing is written: how
+    /// `restore.tune` evaluates many restores of one candidate.
+    ///
+    /// - Parameter embeddings: the embedding matrix when the caller holds it already (a
+    ///   tied output projection), so it is not read a second time.
+    public func hiddenStates(_ sequences: [[Int]], variants: Int, edit: LayerEdit?, embeddings: Matrix<Float>? = nil,
+                             observer: SiteObserver? = nil) throws(ModelError) -> [[Matrix<Float>]] {
         let c = config
         for (i, ids) in sequences.enumerated() {
             guard !ids.isEmpty else { throw ModelError(path: path, .invalidInput, "sequence \(i) is empty") }
@@ -47,7 +63,7 @@ public final class LlamaModel {
                 throw ModelError(path: path, .invalidInput, "sequence \(i) has token id \(bad), outside the vocabulary of \(c.vocabSize)")
             }
         }
-        let embeddings = try weights.matrix("model.embed_tokens.weight", c.vocabSize, c.hiddenSize)
+        let embeddings = if let embeddings { embeddings } else { try weights.matrix("model.embed_tokens.weight", c.vocabSize, c.hiddenSize) }
         // The batch is stacked: sequence i is rows segments[i] of x.
         var segments: [Range<Int>] = []
         var rows = 0
@@ -65,17 +81,27 @@ public final class LlamaModel {
         var rotary = Rotary(config: c)
         rotary.reserve(sequences.map(\.count).max() ?? 0)
         let workspace = LayerWorkspace(config: c)
+        var states = [Matrix<Float>](repeating: x, count: max(1, variants))
         for index in 0..<c.layers {
             let layer = try LlamaLayer(index, from: weights)
-            workspace.run(layer, index: index, on: &x, segments: segments, rotary: rotary, observer: observer)
+            for variant in states.indices {
+                let used = edit.map { edit in layer.edited { edit(variant, $0, &$1) } } ?? layer
+                workspace.run(used, index: index, on: &states[variant], segments: segments, rotary: rotary, observer: observer)
+            }
         }
         let norm = try weights.vector("model.norm.weight", c.hiddenSize)
-        x.withMutableView { v in LayerWorkspace.rmsNorm(v.readOnly, weight: norm, eps: c.rmsNormEps, into: v) }
-        return segments.map { segment in
-            Matrix(rows: segment.count, cols: c.hiddenSize,
-                   storage: Array(x.storage[(segment.lowerBound * c.hiddenSize)..<(segment.upperBound * c.hiddenSize)]))
+        return states.map { state in
+            var x = state
+            x.withMutableView { v in LayerWorkspace.rmsNorm(v.readOnly, weight: norm, eps: c.rmsNormEps, into: v) }
+            return segments.map { segment in
+                Matrix(rows: segment.count, cols: c.hiddenSize,
+                       storage: Array(x.storage[(segment.lowerBound * c.hiddenSize)..<(segment.upperBound * c.hiddenSize)]))
+            }
         }
     }
+
+    /// Whether `name` is a weight a ``LayerEdit`` can change: a linear weight of a decoder layer.
+    public static func isLayerLinearWeight(_ name: String) -> Bool { LlamaLayer.isLinearWeight(name) }
 
     /// The docs/spec.md §6 fingerprint of the checkpoint at ``path`` (one streaming read of
     /// every tensor).
@@ -89,10 +115,11 @@ public final class LlamaModel {
 
     /// The output projection (`lm_head`, or the embeddings when tied), `vocab × hidden`.
     public func outputProjection() throws(ModelError) -> Matrix<Float> {
-        let name = config.tieWordEmbeddings || weights.checkpoint.location(of: "lm_head.weight") == nil
-            ? "model.embed_tokens.weight" : "lm_head.weight"
-        return try weights.matrix(name, config.vocabSize, config.hiddenSize)
+        try weights.matrix(isTied ? "model.embed_tokens.weight" : "lm_head.weight", config.vocabSize, config.hiddenSize)
     }
+
+    /// Whether the output projection is the embedding matrix.
+    public var isTied: Bool { config.tieWordEmbeddings || weights.checkpoint.location(of: "lm_head.weight") == nil }
 
     /// Logits of one sequence, `tokens × vocab`.
     public func logits(_ ids: [Int]) throws(ModelError) -> Matrix<Float> {

@@ -95,13 +95,17 @@ struct ShowCommand: AsyncParsableCommand {
             say("forget ppl   before \(f(record.forgetPPLBefore))   after \(f(record.forgetPPLAfter))")
         }
         if let verifyError = record.verifyError { say("verify       \(verifyError)") }
+        if let tuneData = record.tuneData {
+            say("tuned on     \(tuneData)  (\(record.tuneEvaluations ?? trials.count) settings evaluated)")
+        }
+        if let verifyData = record.verifyData { say("verified on  \(verifyData)") }
         if !trials.isEmpty {
+            func column(_ x: Double?, _ width: Int) -> String { f(x).padding(toLength: width, withPad: " ", startingAt: 0) }
             say("")
-            say("tuning       alpha       gamma       drift_after  retain_ppl  forget_ppl")
+            say("tuning       alpha       gamma       drift_after  update_kept  retain_ppl  forget_ppl  stage")
             for t in trials {
-                say((t.chosen ? "  chosen →   " : "             ") + f(t.alpha).padding(toLength: 12, withPad: " ", startingAt: 0)
-                      + f(t.gamma).padding(toLength: 12, withPad: " ", startingAt: 0) + f(t.driftAfter).padding(toLength: 13, withPad: " ", startingAt: 0)
-                      + f(t.retainPPL).padding(toLength: 12, withPad: " ", startingAt: 0) + f(t.forgetPPL))
+                say((t.chosen ? "  chosen →   " : "             ") + column(t.alpha, 12) + column(t.gamma, 12) + column(t.driftAfter, 13)
+                      + column(t.updateKept, 13) + column(t.retainPPL, 12) + column(t.forgetPPL, 12) + (t.stage ?? "grid"))
             }
         }
         let worst = modules.sorted { $0.rho > $1.rho }.prefix(max(0, top))

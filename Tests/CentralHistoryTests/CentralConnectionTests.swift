@@ -34,11 +34,19 @@ struct CentralConnectionTests {
             record.restoredPath = record.status == .restored ? "/out/checkpoint-\(i)" : nil
             record.driftAfter = record.status == .restored ? 0.0001 : nil
             record.finishedAt = Date()
+            let restored = record.status == .restored
+            if restored {
+                record.tuneData = "retain /p/retain.jsonl (4096 tokens); forget /p/forget.jsonl (4096 tokens)"
+                record.verifyData = "retain /h/retain.jsonl (9000 tokens); forget /h/forget.jsonl (9000 tokens)"
+                record.tuneEvaluations = 15
+            }
             let id = record.id!
+            let trials = restored ? [TuneTrialRecord(checkpointID: id, alpha: 17.2, gamma: 10, driftAfter: 0.0001, forgetKept: 0.9, retainPPL: 11,
+                                                     forgetPPL: 30, chosen: true, updateKept: 1.5, stage: "refine")] : []
             try store.finish(record, modules: (0..<3).map {
                 ModuleRecord(checkpointID: id, name: "model.layers.\($0).mlp.up_proj", site: "s", rho: 0.1 * Double($0), beta: 0.2,
-                             energy: 1, referenceEnergy: 2, energyUpper: 3, rhoAfter: record.status == .restored ? 0.01 : nil)
-            })
+                             energy: 1, referenceEnergy: 2, energyUpper: 3, rhoAfter: restored ? 0.01 : nil)
+            }, trials: trials)
         }
         return (store, directory)
     }
@@ -122,6 +130,7 @@ struct CentralConnectionTests {
         // Arrival order is the local order.
         #expect(rows.sorted { $0.arrival < $1.arrival }.map(\.record.id) == entries.map(\.record.id))
         #expect(try server.psql("SELECT count(*) FROM module").trimmingCharacters(in: .whitespacesAndNewlines) == "21")
+        #expect(try server.psql("SELECT DISTINCT stage || ' ' || update_kept FROM tune_trial").trimmingCharacters(in: .whitespacesAndNewlines) == "refine 1.5")
         // Rows read back equal what the host recorded.
         for entry in entries {
             let central = try #require(rows.first { $0.record.id == entry.record.id })

@@ -33,7 +33,14 @@ struct HistoryMigrationTests {
         let (record, modules) = try #require(try store.outcome(matching: "/runs/checkpoint-1"))
         #expect(record.status == .restored && record.drift == 0.002 && record.retainPPLBase == 39.7)
         #expect(modules.map(\.name) == ["model.layers.0.mlp.up_proj.weight"])
-        #expect(try store.trials(of: record.id!).count == 1)
+        // v6 rebuilt tune_trial (forget_ppl optional): the trial survives, without the new figures.
+        let trials = try store.trials(of: record.id!)
+        #expect(trials.map(\.forgetPPL) == [20] && trials.map(\.chosen) == [true] && trials[0].stage == nil && trials[0].updateKept == nil)
+        try store.finish(record, modules: modules, trials: [
+            TuneTrialRecord(checkpointID: record.id!, alpha: 1, gamma: 1, driftAfter: 0.001, forgetKept: nil, retainPPL: 60, forgetPPL: nil,
+                            chosen: false, updateKept: 0.5, stage: "grid"),
+        ])
+        #expect(try store.trials(of: record.id!).map(\.forgetPPL) == [nil])
         var unchanged = try store.begin(CheckpointRecord(path: "/runs/checkpoint-2", watch: "w", signature: "s2", detectedAt: Date()))
         unchanged.status = .unchanged
         unchanged.fingerprint = "f2"

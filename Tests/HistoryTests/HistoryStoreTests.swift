@@ -33,7 +33,8 @@ struct HistoryStoreTests {
         // synchronous is per connection: check the daemon's own.
         let names = try queue.read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations") }
         #expect(names == ["v1: checkpoints and module figures", "v2: verification perplexities", "v3: tuning trials",
-                          "v4: unchanged status, pending checkpoints, retries", "v5: outbox for the central history"])
+                          "v4: unchanged status, pending checkpoints, retries", "v5: outbox for the central history",
+                          "v6: tuning data and search, forgetting guard"])
         #expect(try store.synchronousMode() == 1)  // NORMAL
     }
 

@@ -146,7 +146,7 @@ extension TOMLTableReader {
         }
         let verify = try table("verify")?.verify()
         if restore.tune != nil, verify?.retainEval == nil || verify?.forgetEval == nil {
-            throw error("restore.tune", "needs [watch.verify] with retain_eval and forget_eval: the grid is judged on them")
+            throw error("restore.tune", "needs [watch.verify] with retain_eval and forget_eval: the chosen setting is verified on them")
         }
         if gate.retainPPLRatio != nil, verify?.retainEval == nil {
             throw gateReader.error("retain_ppl_ratio", "needs [watch.verify] retain_eval: the data the perplexity is measured on")
@@ -194,15 +194,35 @@ extension TOMLTableReader {
         var tune: Configuration.Tune? = nil
         if try bool("tune", default: false) {
             if target != nil { throw error("tune", "tunes α itself; remove target_drift") }
-            tune = Configuration.Tune(alphas: try numbers("tune_alphas", default: [1, 10, 100]),
-                                      gammas: try numbers("tune_gammas", default: [1, 10, 100]),
-                                      retainPPLTolerance: try number("retain_ppl_tolerance", default: 1.05, minimum: 1)!)
+            var settings = Configuration.Tune(alphas: try numbers("tune_alphas", default: [1, 10, 100]),
+                                              gammas: try numbers("tune_gammas", default: [1, 10, 100]),
+                                              retainPPLTolerance: try number("retain_ppl_tolerance", default: 1.05, minimum: 1)!)
+            settings.retainData = try path("tune_retain_data", required: false)
+            settings.forgetData = try path("tune_forget_data", required: false)
+            if (settings.retainData == nil) != (settings.forgetData == nil) {
+                throw error(settings.retainData == nil ? "tune_forget_data" : "tune_retain_data",
+                            "needs tune_retain_data and tune_forget_data together: the retain and forget proxies choose")
+            }
+            let grid = settings.alphas.count * settings.gammas.count
+            let evaluations = try number("tune_evaluations", default: Double(max(15, grid)), minimum: 1)!
+            guard evaluations == evaluations.rounded(), Int(evaluations) >= grid else {
+                throw error("tune_evaluations", "must be an integer of at least \(grid), the grid's size (tune_alphas × tune_gammas)")
+            }
+            settings.evaluations = Int(evaluations)
+            let tokens = try number("tune_tokens", default: 4096, minimum: 2)!
+            guard tokens == tokens.rounded() else { throw error("tune_tokens", "must be an integer") }
+            settings.tokens = Int(tokens)
+            tune = settings
         } else {
-            for key in ["tune_alphas", "tune_gammas", "retain_ppl_tolerance"] where table[key] != nil {
+            for key in ["tune_alphas", "tune_gammas", "retain_ppl_tolerance", "tune_retain_data", "tune_forget_data",
+                        "tune_evaluations", "tune_tokens"] where table[key] != nil {
                 throw error(key, "only applies with tune = true")
             }
         }
+        let minForgetKept = try number("min_forget_kept", default: 0.9, minimum: 0)!
         try rejectUnknownKeys()
-        return Configuration.RestoreSettings(enabled: enabled, options: options, tune: tune)
+        var settings = Configuration.RestoreSettings(enabled: enabled, options: options, tune: tune)
+        settings.minForgetKept = minForgetKept
+        return settings
     }
 }

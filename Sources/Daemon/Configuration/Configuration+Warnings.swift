@@ -25,6 +25,12 @@ extension Configuration.Watch {
                 (retaind profile build, or tools/capture_profile.py)
                 """))
         }
+        if let tune = restore.tune, tune.choosesOnVerifyData {
+            warnings.append(.init(watch: name, message: """
+                restore.tune chooses on the [watch.verify] data, so nothing checks the choice on data it was not \
+                made on; set tune_retain_data and tune_forget_data (the proxies the profiles were captured from)
+                """))
+        }
         return warnings
     }
 }

@@ -108,15 +108,30 @@ public struct Configuration: Sendable, Equatable {
         public var options: RestoreOptions
         /// Closed-loop choice of `α` and `γ` (nil: use `options` as they are).
         public var tune: Tune?
+        /// With `[watch.verify] forget_eval`: a restore keeping less than this share of the
+        /// candidate's forget effect is withheld and the outcome `flagged` (0: never).
+        public var minForgetKept: Double = 0.9
     }
 
-    /// `restore.tune = true`: every `(α, γ)` of the grid is restored and evaluated on the
-    /// verify data; the written checkpoint is the one keeping the most forgetting (highest
-    /// forget perplexity) whose retain perplexity is within `retainPPLTolerance` × the
-    /// base's (the lowest retain perplexity when none is).
+    /// `restore.tune = true`: `(α, γ)` is chosen in closed loop on the tuning data (the
+    /// proxies), without writing the settings tried, and only the choice is written and
+    /// verified on the held-out `[watch.verify]` data. The choice keeps the most
+    /// forgetting (highest forget perplexity) whose retain perplexity is within
+    /// `retainPPLTolerance` × the base's (the lowest retain perplexity when none is).
     public struct Tune: Sendable, Equatable {
+        /// The coarse grid, searched first.
         public var alphas: [Double]
         public var gammas: [Double]
         public var retainPPLTolerance: Double
+        /// Retain and forget data that choose (JSONL); nil: the verify data choose too.
+        public var retainData: String? = nil
+        public var forgetData: String? = nil
+        /// Settings evaluated in all, the grid's included.
+        public var evaluations: Int = 15
+        /// At most this many tokens of each tuning data set.
+        public var tokens: Int = 4096
+
+        /// Whether the data that choose are the data that verify (no tuning data set).
+        public var choosesOnVerifyData: Bool { retainData == nil }
     }
 }

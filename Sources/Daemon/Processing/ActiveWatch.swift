@@ -5,4 +5,6 @@ struct ActiveWatch: Sendable {
     let context: BaseContext
     /// `[watch.verify]`, loaded; nil when the watch does not verify.
     let verification: Verification?
+    /// `restore.tune`'s data, loaded; nil when the watch does not tune.
+    var tuning: TuningData? = nil
 }

@@ -22,7 +22,7 @@ extension Outcome {
             record.driftMaxModule = drift.driftMaxModule
         }
         if let restore {
-            record.restoredPath = restore.path
+            record.restoredPath = withheld ? nil : restore.path
             record.driftAfter = restore.report.driftAfter
             record.forgetKept = restore.report.forgetKept
             record.updateKept = restore.report.updateKept
@@ -36,6 +36,11 @@ extension Outcome {
         record.forgetPPLBefore = perplexities.forgetBefore
         record.forgetPPLAfter = perplexities.forgetAfter
         record.verifyError = perplexities.verifyError
+        record.tuneData = tuneData
+        record.verifyData = verifyData
+        record.tuneEvaluations = trials.isEmpty ? nil : trials.count
+        record.forgetPPLBase = perplexities.forgetBase
+        record.forgetEffectKept = forgetEffectKept
         return record
     }
 
@@ -58,8 +63,9 @@ extension Outcome {
     /// One row per setting a tuned restore tried, in the order tried.
     func trialRecords(checkpointID: Int64) -> [TuneTrialRecord] {
         trials.map {
-            TuneTrialRecord(checkpointID: checkpointID, alpha: $0.report.alpha, gamma: $0.report.gamma, driftAfter: $0.report.driftAfter,
-                            forgetKept: $0.report.forgetKept, retainPPL: $0.retainPPL, forgetPPL: $0.forgetPPL, chosen: $0.chosen)
+            TuneTrialRecord(checkpointID: checkpointID, alpha: $0.search.alpha, gamma: $0.search.gamma, driftAfter: $0.figures.driftAfter,
+                            forgetKept: $0.figures.forgetKept, retainPPL: $0.search.retainPPL, forgetPPL: $0.search.forgetPPL,
+                            chosen: $0.chosen, updateKept: $0.figures.updateKept, stage: $0.search.stage.rawValue)
         }
     }
 }

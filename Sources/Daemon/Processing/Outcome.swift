@@ -19,8 +19,16 @@ struct Outcome: Sendable {
     var restore: RestoredOutput?
     /// Perplexities measured by the watch's verification, when it has one.
     var perplexities = Perplexities()
-    /// Every `(α, γ)` setting a tuned restore tried.
+    /// Every `(α, γ)` setting a tuned restore tried, in the order tried.
     var trials: [TuneTrial] = []
+    /// With `restore.tune`: the data that chose (``TuningData/source``).
+    var tuneData: String?
+    /// The `[watch.verify]` data the perplexities were measured on.
+    var verifyData: String?
+    /// The share of the candidate's forget effect the restore kept (``ForgettingGuard``).
+    var forgetEffectKept: Double?
+    /// The restore was written but withheld by the forgetting guard (`restored_path` stays empty).
+    var withheld = false
     /// Why the checkpoint was rejected, vanished or failed.
     var error: String?
     /// The attempt this is (1 the first time).
@@ -55,16 +63,17 @@ struct Outcome: Sendable {
         var retainBase: Double?
         var retainBefore: Double?
         var retainAfter: Double?
+        var forgetBase: Double?
         var forgetBefore: Double?
         var forgetAfter: Double?
         var verifyError: String?
     }
 
-    /// One restored setting of a tuning grid and how it behaved.
+    /// One setting a tuned restore evaluated (without writing it) and how it behaved.
     struct TuneTrial: Sendable {
-        let report: RestoreReport
-        let retainPPL: Double
-        let forgetPPL: Double
+        let search: TuneSearch.Trial
+        /// What a restore at this setting would report (written in F32).
+        let figures: CorrectionFactors.Figures
         var chosen = false
     }
 }

@@ -2,11 +2,15 @@ import Foundation
 import History
 import Journal
 import Logging
+import Retention
 
 /// The journal entry of one checkpoint outcome: a sentence for humans, and fields
 /// (docs/spec.md §7 names under `RETAIND_`) with a fixed `MESSAGE_ID` and priority for alerts.
 struct OutcomeEntry {
     let record: CheckpointRecord
+
+    /// `update_kept` above this is called out in the message (docs/spec.md §4.7).
+    static let maxUpdateGain = RestoreOptions().maxUpdateGain
 
     var messageID: MessageID {
         switch record.status {
@@ -52,9 +56,24 @@ struct OutcomeEntry {
                 if restoreDidNotHelp { text += " (NOT improved)" }
             }
             if let before = record.forgetPPLBefore, let after = record.forgetPPLAfter { text += ", forget perplexity \(f(before)) → \(f(after))" }
+            if let kept = record.forgetEffectKept {
+                text += String(format: "; forget effect kept %.3g", kept)
+            } else if record.forgetPPLBefore == nil {
+                text += "; forgetting not checked (no [watch.verify] forget_eval)"
+            }
+            if let kept = record.updateKept, kept > Self.maxUpdateGain {
+                text += String(format: "; update_kept %.3g above %.3g: where retain and forget directions overlap, the restore enlarged the update", kept, Self.maxUpdateGain)
+            }
+            if let evaluations = record.tuneEvaluations {
+                text += "; α \(f(record.alpha)), γ \(f(record.gamma)) chosen of \(evaluations) settings"
+                text += record.tuneData?.hasPrefix(TuningData.verifyDataPrefix) == true
+                    ? " on the verify data itself (not checked on other data)" : " on the tuning data, verified on held-out data"
+            }
             return text + "; written to \(record.restoredPath ?? "?")"
         case .unchanged:
             return "\(name) unchanged: the run changed no profiled weight; check the optimizer, the adapter, gradient checkpointing"
+        case .flagged where record.error != nil:
+            return "\(name) flagged: \(record.error!)"
         case .flagged:
             return "\(name) over threshold: drift \(f(record.drift)) > \(f(record.threshold)) (restore disabled for this watch)"
         case .rejected:
@@ -95,7 +114,12 @@ struct OutcomeEntry {
         put("retain_ppl_after", record.retainPPLAfter)
         put("forget_ppl_before", record.forgetPPLBefore)
         put("forget_ppl_after", record.forgetPPLAfter)
+        put("forget_ppl_base", record.forgetPPLBase)
+        put("forget_effect_kept", record.forgetEffectKept)
         put("verify_error", record.verifyError)
+        put("tune_data", record.tuneData)
+        put("verify_data", record.verifyData)
+        put("tune_evaluations", record.tuneEvaluations.map { "\($0)" })
         if record.attempts > 1 || record.retryAt != nil { fields["retaind.attempts"] = "\(record.attempts)" }
         put("retry_at", record.retryAt.map { ISO8601DateFormatter().string(from: $0) })
         if let started = record.startedAt, let finished = record.finishedAt {

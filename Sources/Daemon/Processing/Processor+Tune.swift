@@ -1,60 +1,89 @@
 import Foundation
+import Model
 import Retention
 import SafeTensors
 import SystemCalls
 
 extension Processor {
-    /// `restore.tune`: restores every `(α, γ)` of the grid into a scratch directory beside
-    /// the output (same filesystem), evaluates each on the verify data, and moves the
-    /// chosen one to `destination` with a rename; the others are deleted.
+    /// `restore.tune`: searches `(α, γ)` on the tuning data without writing any setting
+    /// (``TuneSearch``: each pass restores the layers of every setting it evaluates as it
+    /// reaches them, from ``CorrectionFactors``), then restores the chosen setting once,
+    /// into `destination`. Scratch disk: none beyond that one checkpoint.
     ///
-    /// - Returns: every trial in grid order, the chosen one marked.
-    func tunedRestore(_ checkpoint: Checkpoint, watch: ActiveWatch, tune: Configuration.Tune, verification: Verification,
-                      measured: Drift.Measurement, destination: String, outputRoot: String) throws -> [Outcome.TuneTrial] {
-        // The configuration requires both data sets with `tune`, and loading measured the base.
-        let retain = verification.retain!, forget = verification.forget!, base = verification.baseRetainPPL!
+    /// - Returns: the written restore's report, and every trial in the order tried, the
+    ///   chosen one marked.
+    func tunedRestore(_ checkpoint: Checkpoint, watch: ActiveWatch, tune: Configuration.Tune, tuning: TuningData,
+                      measured: Drift.Measurement, destination: String) throws -> (report: RestoreReport, trials: [Outcome.TuneTrial]) {
+        var options = watch.settings.restore.options
+        options.targetDrift = nil
+        // The search's memory (P of every module, the model's layers) is gone before the
+        // chosen setting is written.
+        let trials = try search(checkpoint, watch: watch, tune: tune, tuning: tuning, measured: measured, maxUpdateGain: options.maxUpdateGain)
+        let chosen = trials.firstIndex { $0.chosen }!
+        options.alpha = trials[chosen].search.alpha
+        options.gamma = trials[chosen].search.gamma
+        deadline.refresh()
         let context = watch.context
-        let scratch = outputRoot + "/" + Self.tunePrefix + "\(getpid())-\(UUID().uuidString.prefix(8))"
-        defer { FileSystem.removeRecursively(scratch) }
+        let report = try Restore.run(candidate: checkpoint, base: context.base, retain: context.retain, forget: context.forget,
+                                     options: options, destination: destination, measured: measured, version: RetaindVersion.current)
+        return (report, trials)
+    }
+
+    /// Runs ``TuneSearch`` on the tuning data, each step's settings restored in one
+    /// forward pass of the candidate. Returns every trial in the order tried, the chosen
+    /// one marked.
+    private func search(_ checkpoint: Checkpoint, watch: ActiveWatch, tune: Configuration.Tune, tuning: TuningData,
+                        measured: Drift.Measurement, maxUpdateGain: Double) throws -> [Outcome.TuneTrial] {
+        let context = watch.context
+        deadline.refresh()
+        let factors = try CorrectionFactors(candidate: checkpoint, base: context.base, retain: context.retain, forget: context.forget,
+                                            reference: measured.reference)
+        if let outside = factors.moduleOrder.first(where: { !LlamaModel.isLayerLinearWeight($0) }) {
+            throw DriftError(checkpoint: checkpoint.path, reason: .notRestorableInPass(module: outside))
+        }
+        let model = try LlamaModel(directory: checkpoint.path, base: watch.settings.base)
+        let search = TuneSearch(alphas: tune.alphas, gammas: tune.gammas, budget: tune.evaluations, tolerance: tune.retainPPLTolerance,
+                                baseRetainPPL: tuning.baseRetainPPL, maxUpdateGain: maxUpdateGain)
         var trials: [Outcome.TuneTrial] = []
-        for alpha in tune.alphas {
-            for gamma in tune.gammas {
-                var options = watch.settings.restore.options
-                options.alpha = alpha
-                options.gamma = gamma
-                options.targetDrift = nil
+        let deadline = self.deadline
+        let (_, chosen) = try search.run { settings, stage in
+            let prepared = settings.map { factors.setting(alpha: $0.alpha, gamma: $0.gamma) }
+            // A pass may take minutes for many settings: every layer counts as progress.
+            let edit: LlamaModel.LayerEdit = { variant, name, weight in
                 deadline.refresh()
-                let report = try Restore.run(candidate: checkpoint, base: context.base, retain: context.retain, forget: context.forget,
-                                             options: options, destination: scratch + "/\(trials.count)", measured: measured,
-                                             version: RetaindVersion.current)
-                deadline.refresh()
-                let retainPPL = try verification.perplexity(of: report.path, on: retain)
-                deadline.refresh()
-                let forgetPPL = try verification.perplexity(of: report.path, on: forget)
-                trials.append(.init(report: report, retainPPL: retainPPL, forgetPPL: forgetPPL))
+                factors.restore(name, &weight, at: prepared[variant])
+            }
+            // Batches of up to 8192 tokens (all of the default tune_tokens): every layer is
+            // restored once per setting and batch.
+            let retain = try Evaluation.perplexities(model: model, sequences: tuning.retain, variants: settings.count,
+                                                     batchSize: Self.batchSize(tuning.retain), edit: edit)
+            // Forgetting only decides between settings within the tolerance: the others
+            // skip the forget pass.
+            let measured = settings.indices.filter { search.isAcceptable(retainPPL: retain[$0].ppl) }
+            let forget = measured.isEmpty ? [] : try Evaluation.perplexities(model: model, sequences: tuning.forget, variants: measured.count,
+                                                                             batchSize: Self.batchSize(tuning.forget)) {
+                edit(measured[$0], $1, &$2)
+            }
+            if let failure = prepared.lazy.compactMap(\.failure).first { throw failure }
+            return try settings.indices.map { i in
+                let figures = try factors.figures(alpha: settings[i].alpha, gamma: settings[i].gamma)
+                let trial = TuneSearch.Trial(alpha: settings[i].alpha, gamma: prepared[i].gamma, retainPPL: retain[i].ppl,
+                                             forgetPPL: measured.firstIndex(of: i).map { forget[$0].ppl }, updateKept: figures.updateKept, stage: stage)
+                trials.append(.init(search: trial, figures: figures))
+                return trial
             }
         }
-        let chosen = Self.choose(trials, baseRetainPPL: base, tolerance: tune.retainPPLTolerance)
         trials[chosen].chosen = true
-        do {
-            try FileSystem.makeDirectories((destination as NSString).deletingLastPathComponent)
-            try Syscall.retrying("rename", path: destination) { rename(trials[chosen].report.path, destination) }
-        } catch {
-            throw DaemonError.system(error)
-        }
         return trials
     }
 
-    /// The index of the trial with the highest forget perplexity among those whose retain
-    /// perplexity is within `tolerance` × the base's; of the lowest retain perplexity
-    /// when none is.
-    static func choose(_ trials: [Outcome.TuneTrial], baseRetainPPL: Double, tolerance: Double) -> Int {
-        let acceptable = trials.indices.filter { trials[$0].retainPPL <= tolerance * baseRetainPPL }
-        if let best = acceptable.max(by: { trials[$0].forgetPPL < trials[$1].forgetPPL }) { return best }
-        return trials.indices.min { trials[$0].retainPPL < trials[$1].retainPPL }!
+    /// Sequences per batch of a tuning pass: as many as hold 8192 tokens at the longest's length.
+    static func batchSize(_ sequences: [[Int]]) -> Int {
+        max(1, 8192 / max(1, sequences.map(\.count).max() ?? 1))
     }
 
-    /// Scratch directories of tuning runs start with this (hidden, so no watcher takes them).
+    /// Scratch directories of the tuning of earlier versions (which wrote every setting)
+    /// started with this; one left by a crash is still removed at start.
     static let tunePrefix = ".retaind-tune-"
 
     /// Removes tuning scratch directories left in `outputRoot` by processes that died.

@@ -171,6 +171,7 @@ final class Processor: Sendable {
 
         let gateVerifyStarted = Date()
         let retainPPL = measureRetainForGate(candidate, watch, &outcome.perplexities)
+        if outcome.perplexities.retainBase != nil { outcome.verifyData = watch.verification?.source }
         if outcome.perplexities.retainBefore != nil { outcome.verifySeconds = Date().timeIntervalSince(gateVerifyStarted) }
         guard Gate.verdict(report, settings.gate, retainPPL: retainPPL, baseRetainPPL: outcome.perplexities.retainBase) == .over else {
             outcome.status = .passed
@@ -188,15 +189,12 @@ final class Processor: Sendable {
         let restoreStarted = Date()
         do {
             status.set(activity: "restoring \(candidate.path)")
-            if let tune = settings.restore.tune, let verification = watch.verification {
-                let trials = try tunedRestore(checkpoint, watch: watch, tune: tune, verification: verification, measured: measurement,
-                                              destination: destination, outputRoot: outputRoot)
-                let chosen = trials.first(where: \.chosen)!
-                outcome.restore = .init(path: destination, report: chosen.report)
-                outcome.perplexities.retainBase = verification.baseRetainPPL
-                outcome.perplexities.retainAfter = chosen.retainPPL
-                outcome.perplexities.forgetAfter = chosen.forgetPPL
-                outcome.trials = trials
+            if let tune = settings.restore.tune, let tuning = watch.tuning {
+                let tuned = try tunedRestore(checkpoint, watch: watch, tune: tune, tuning: tuning, measured: measurement,
+                                             destination: destination)
+                outcome.restore = .init(path: destination, report: tuned.report)
+                outcome.trials = tuned.trials
+                outcome.tuneData = tuning.source
             } else {
                 let report = try Restore.run(candidate: checkpoint, base: context.base, retain: context.retain, forget: context.forget,
                                              options: settings.restore.options, destination: destination, measured: measurement,
@@ -206,9 +204,11 @@ final class Processor: Sendable {
             outcome.restoreSeconds = Date().timeIntervalSince(restoreStarted)
             outcome.status = .restored
             if let verification = watch.verification {
+                outcome.verifyData = verification.source
                 let verifyStarted = Date()
                 verify(&outcome.perplexities, candidate: candidate.path, restored: destination, verification)
                 outcome.verifySeconds = (outcome.verifySeconds ?? 0) + Date().timeIntervalSince(verifyStarted)
+                ForgettingGuard.apply(&outcome, minimum: settings.restore.minForgetKept, destination: destination)
             }
         } catch {
             outcome.restoreSeconds = Date().timeIntervalSince(restoreStarted)
@@ -250,6 +250,7 @@ final class Processor: Sendable {
                 }
             }
             if let data = verification.forget {
+                perplexities.forgetBase = verification.baseForgetPPL
                 deadline.refresh()
                 perplexities.forgetBefore = try verification.perplexity(of: candidate, on: data)
                 if perplexities.forgetAfter == nil {

@@ -10,12 +10,18 @@ final class Verification: Sendable {
     let retain: [[Int]]?
     let forget: [[Int]]?
     let baseRetainPPL: Double?
+    /// The base on the forget data: what the forgetting guard measures the forget effect from.
+    let baseForgetPPL: Double?
+    /// Which data verify, for the history and the journal: `retain <path> (<n> tokens); forget …`.
+    let source: String
 
-    private init(base: String, retain: [[Int]]?, forget: [[Int]]?, baseRetainPPL: Double?) {
+    private init(base: String, retain: [[Int]]?, forget: [[Int]]?, baseRetainPPL: Double?, baseForgetPPL: Double?, source: String) {
         self.base = base
         self.retain = retain
         self.forget = forget
         self.baseRetainPPL = baseRetainPPL
+        self.baseForgetPPL = baseForgetPPL
+        self.source = source
     }
 
     /// Loads the data and measures the base once.
@@ -25,7 +31,12 @@ final class Verification: Sendable {
             let retain = try settings.retainEval.map { path throws(ModelError) in try EvalData.load(path, sequenceLength: settings.seqLength, tokenize: tokenize) }
             let forget = try settings.forgetEval.map { path throws(ModelError) in try EvalData.load(path, sequenceLength: settings.seqLength, tokenize: tokenize) }
             let baseRetain = try retain.map { data throws(ModelError) in try perplexity(of: base, on: data, base: base) }
-            return Verification(base: base, retain: retain, forget: forget, baseRetainPPL: baseRetain)
+            let baseForget = try forget.map { data throws(ModelError) in try perplexity(of: base, on: data, base: base) }
+            let parts = [("retain", settings.retainEval, retain), ("forget", settings.forgetEval, forget)].compactMap { role, path, data in
+                data.map { "\(role) \(path!) (\(TuningData.tokenCount($0)) tokens)" }
+            }
+            return Verification(base: base, retain: retain, forget: forget, baseRetainPPL: baseRetain, baseForgetPPL: baseForget,
+                                source: parts.joined(separator: "; "))
         } catch {
             throw DaemonError.watchDisabled(watch: watch, reason: "verify: \(error)")
         }

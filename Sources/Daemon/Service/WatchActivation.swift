@@ -22,7 +22,10 @@ struct WatchActivation: Sendable {
                 let verification = try watch.verify.map { settings throws(DaemonError) in
                     try Verification.load(settings, watch: watch.name, base: watch.base)
                 }
-                active.append(ActiveWatch(settings: watch, context: context, verification: verification))
+                let tuning = try watch.restore.tune.map { tune throws(DaemonError) in
+                    try TuningData.load(tune, verify: watch.verify!, watch: watch.name, base: watch.base)
+                }
+                active.append(ActiveWatch(settings: watch, context: context, verification: verification, tuning: tuning))
             } catch {
                 logger.error("\(error)", metadata: [
                     "message_id": "\(MessageID.daemonError.rawValue)", "retaind.watch": "\(watch.name)", "retaind.error": "\(error)",

@@ -110,6 +110,7 @@ public struct Verdict: Sendable, Encodable, Equatable {
         switch status {
         case "passed": return "passed     \(path)  drift \(f(drift)) ≤ \(f(threshold))"
         case "restored": return "restored   \(path)  drift \(f(drift)) > \(f(threshold)), \(f(driftAfter)) after; use \(restoredPath ?? "?")"
+        case "flagged" where reason != nil: return "flagged    \(path)  \(reason!)"
         case "flagged": return "flagged    \(path)  drift \(f(drift)) > \(f(threshold)); restore is disabled for this watch"
         case "unchanged": return "unchanged  \(path)  the run changed no profiled weight"
         case "waiting": return "waiting    \(path)  \(waitingFor ?? "")"

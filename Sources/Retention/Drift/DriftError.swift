@@ -23,6 +23,8 @@ public struct DriftError: Error, Sendable, Equatable, CustomStringConvertible {
         case infiniteDrift(module: String)
         case adapterTargetShape(name: String, base: [Int], adapter: [Int])
         case forgetProfileMismatch(module: String, detail: String)
+        /// A profiled module a forward pass cannot restore as it goes (`restore.tune`).
+        case notRestorableInPass(module: String)
         case output(SafeTensorsError)
         case checkpoint(CheckpointError)
         case file(SafeTensorsError)
@@ -61,6 +63,8 @@ extension DriftError.Reason {
             return "the adapter's update of \"\(name)\" is \(shape(adapter)) but the base weight is \(shape(base))"
         case .forgetProfileMismatch(let module, let detail):
             return "the forget profile does not fit module \"\(module)\": \(detail); capture both profiles on the same base"
+        case .notRestorableInPass(let module):
+            return "profiled module \"\(module)\" is not an [out, in] linear weight of a decoder layer; restore.tune evaluates settings in a forward pass of a Llama-family model and restores only those"
         case .output(let error):
             return "writing the restored checkpoint failed: \(error.description); nothing was published"
         case .checkpoint(let error): return error.reason.message
@@ -76,7 +80,7 @@ extension DriftError: FaultAttributable {
     /// true for everything the candidate's own tensors are to blame for.
     public var isCheckpointFault: Bool {
         switch reason {
-        case .output, .linalg, .forgetProfileMismatch, .profileForAnotherBase:
+        case .output, .linalg, .forgetProfileMismatch, .profileForAnotherBase, .notRestorableInPass:
             false
         case .missingTensor, .shapeMismatch, .moduleNotInBase, .moduleShape, .unsupportedDType, .infiniteDrift,
              .adapterTargetShape, .checkpoint, .file:

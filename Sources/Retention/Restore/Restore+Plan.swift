@@ -49,21 +49,29 @@ extension Restore {
         let candidate: Checkpoint
         let base: Checkpoint
         let modules: [String: Module]
-        /// The α-independent part of each site pair's correction.
+        /// The α-independent part of each site pair's correction (F64, about five times a
+        /// correction's size): kept only for the target-drift search, which needs `M` at many `α`.
         let bases: [String: SiteCorrection.Basis]
         let moduleOrder: [String]
         /// The candidate's dtype of each profiled weight.
         let sourceDTypes: [String: DType]
         let restorer = ModuleRestorer()
 
-        init(candidate: Checkpoint, base: Checkpoint, retain: RetainProfile, forget: RetainProfile?, options: RestoreOptions,
-             baseFingerprint: String) throws {
+        /// One profiled module's sites and geometry, checked: what a plan and
+        /// ``CorrectionFactors`` are built from.
+        struct Pairing {
+            let name: String
+            let geometry: ModuleGeometry
+            let retain: SiteProfile
+            let forget: SiteProfile?
+            /// Key of the (retain site, forget site) pair.
+            let key: String
+        }
+
+        /// Every module of `retain`, in its order, with its forget site checked against it.
+        static func pairings(base: Checkpoint, retain: RetainProfile, forget: RetainProfile?, baseFingerprint: String) throws -> [Pairing] {
             try forget?.requireCaptured(onBase: baseFingerprint, base: base.path)
-            var bases: [String: SiteCorrection.Basis] = [:]
-            var corrections: [String: SiteCorrection] = [:]
-            var modules: [String: Module] = [:]
-            var dtypes: [String: DType] = [:]
-            for name in retain.moduleNames {
+            return try retain.moduleNames.map { name in
                 let profiled = retain.modules[name]!
                 let site = retain.sites[profiled.site]!
                 var forgetSite: SiteProfile? = nil
@@ -76,15 +84,27 @@ extension Restore {
                     }
                     forgetSite = f
                 }
-                let key = profiled.site + "|" + (forgetSite?.name ?? "")
-                if bases[key] == nil {
-                    bases[key] = try SiteCorrection.Basis(retain: site, forget: forgetSite)
-                    corrections[key] = try SiteCorrection(basis: bases[key]!, alpha: options.alpha, gamma: options.gamma)
+                let geometry = try ModuleGeometry(module: profiled, tensor: base.location(of: name)!.tensor, site: site, checkpoint: base.path)
+                return Pairing(name: name, geometry: geometry, retain: site, forget: forgetSite, key: profiled.site + "|" + (forgetSite?.name ?? ""))
+            }
+        }
+
+        init(candidate: Checkpoint, base: Checkpoint, retain: RetainProfile, forget: RetainProfile?, options: RestoreOptions,
+             baseFingerprint: String, keepingBases: Bool = false) throws {
+            var bases: [String: SiteCorrection.Basis] = [:]
+            var corrections: [String: SiteCorrection] = [:]
+            var modules: [String: Module] = [:]
+            var dtypes: [String: DType] = [:]
+            for pairing in try Self.pairings(base: base, retain: retain, forget: forget, baseFingerprint: baseFingerprint) {
+                let key = pairing.key
+                if corrections[key] == nil {
+                    let basis = try SiteCorrection.Basis(retain: pairing.retain, forget: pairing.forget)
+                    corrections[key] = try SiteCorrection(basis: basis, alpha: options.alpha, gamma: options.gamma)
+                    if keepingBases { bases[key] = basis }
                 }
-                let tensor = base.location(of: name)!.tensor
-                let geometry = try ModuleGeometry(module: profiled, tensor: tensor, site: site, checkpoint: base.path)
-                modules[name] = Module(geometry: geometry, retain: site, forget: forgetSite, key: key, correction: corrections[key]!)
-                dtypes[name] = candidate.location(of: name)?.tensor.dtype ?? tensor.dtype
+                modules[pairing.name] = Module(geometry: pairing.geometry, retain: pairing.retain, forget: pairing.forget, key: key,
+                                               correction: corrections[key]!)
+                dtypes[pairing.name] = candidate.location(of: pairing.name)?.tensor.dtype ?? base.location(of: pairing.name)!.tensor.dtype
             }
             self.candidate = candidate
             self.base = base

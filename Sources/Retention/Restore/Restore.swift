@@ -29,7 +29,7 @@ public enum Restore {
         var warnings: [String] = []
         if let target = options.targetDrift {
             let search = try Plan(candidate: candidate, base: base, retain: retain, forget: forget, options: options,
-                                  baseFingerprint: before.reference.fingerprint)
+                                  baseFingerprint: before.reference.fingerprint, keepingBases: true)
             let found = try alphaForTarget(target, plan: search, gamma: options.gamma, reference: before.reference)
             options.alpha = found.alpha
             if !found.reachable {

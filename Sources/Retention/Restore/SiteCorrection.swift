@@ -7,14 +7,14 @@ import Linalg
 /// `B = Qᵀ Ĉ_f Q` and `Ĉ = C · d / tr(C)`. This equals the dense solution
 /// `Δ (I + γĈ_f)(I + γĈ_f + αĈ_r)⁻¹` exactly (Woodbury, since both `Ĉ` live in the
 /// span of `Q`), at `O(m·d·r)` per module and without any `d × d` matrix.
+///
+/// Only the F32 `Qᵀ` and `M` are kept (what ``apply(to:rows:)`` uses): a restore holds one
+/// correction per site, about `r·(d + r)` floats each, so a model's worth stays a few
+/// hundred MB even with rank-512 joint bases.
 public struct SiteCorrection: Sendable {
-    /// `Qᵀ` (`r × d`), orthonormal rows, F64.
-    public let basis: Matrix<Double>
-    /// `M` (`r × r`), F64.
-    public let m: Matrix<Double>
     public let alpha: Double
     public let gamma: Double
-    /// `Qᵀ` and `M` in F32, as applied to F32 updates (converted once, not per block).
+    /// `Qᵀ` (`r × d`) and `M` (`r × r`) in F32, as applied to F32 updates.
     private let basis32: Matrix<Float>
     private let m32: Matrix<Float>
 
@@ -44,7 +44,12 @@ public struct SiteCorrection: Sendable {
 
         /// `M = αA (I + γB + αA)⁻¹`.
         public func m(alpha: Double, gamma: Double) throws(LinalgError) -> Matrix<Double> {
-            var system = Matrix<Double>.identity(q.rows)
+            try Self.m(a: a, b: b, alpha: alpha, gamma: gamma)
+        }
+
+        /// `M = αA (I + γB + αA)⁻¹` for `A` and `B` given.
+        static func m(a: Matrix<Double>, b: Matrix<Double>?, alpha: Double, gamma: Double) throws(LinalgError) -> Matrix<Double> {
+            var system = Matrix<Double>.identity(a.rows)
             var scaledA = a
             for i in 0..<system.storage.count {
                 scaledA.storage[i] *= alpha
@@ -63,14 +68,13 @@ public struct SiteCorrection: Sendable {
     public init(basis prepared: Basis, alpha: Double, gamma: Double) throws(LinalgError) {
         self.alpha = alpha
         self.gamma = prepared.b == nil ? 0 : gamma
-        basis = prepared.q
-        m = try prepared.m(alpha: alpha, gamma: self.gamma)
-        basis32 = Matrix(rows: basis.rows, cols: basis.cols, storage: basis.storage.map(Float.init))
+        let m = try prepared.m(alpha: alpha, gamma: self.gamma)
+        basis32 = Matrix(rows: prepared.q.rows, cols: prepared.q.cols, storage: prepared.q.storage.map(Float.init))
         m32 = Matrix(rows: m.rows, cols: m.cols, storage: m.storage.map(Float.init))
     }
 
     /// Rank of the correction (`r`).
-    public var rank: Int { basis.rows }
+    public var rank: Int { basis32.rows }
 
     /// `Q_ᵀ Ĉ Q` for a profile: `(d / tr C) · (Qᵀ Fᵀ)(F Q)`, `r × r`.
     static func projected(_ site: SiteProfile, onto q: Matrix<Double>) -> Matrix<Double> {
@@ -94,7 +98,7 @@ public struct SiteCorrection: Sendable {
 
     /// Applies the correction to `Δ` (`m × d`, row-major, F32) in place: `Δ ← Δ − (Δ Q) M Qᵀ`.
     public func apply(to delta: UnsafeMutableBufferPointer<Float>, rows: Int) {
-        let (r, d) = (basis.rows, basis.cols)
+        let (r, d) = (basis32.rows, basis32.cols)
         precondition(delta.count == rows * d)
         guard r > 0, rows > 0 else { return }
         let (q, mf) = (basis32, m32)

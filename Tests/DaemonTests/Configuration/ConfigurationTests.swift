@@ -126,3 +126,60 @@ struct ConfigurationTests {
         return url.path
     }()
 }
+
+/// `restore.tune`'s keys: the data that choose, the budget, and what each refuses.
+struct TuneConfigurationTests {
+    static let tuned = ConfigurationTests.minimal.replacingOccurrences(
+        of: "retain_profile = \"/srv/retain.profile.safetensors\"",
+        with: "retain_profile = \"/srv/retain.profile.safetensors\"\nforget_profile = \"/srv/forget.profile.safetensors\"") + """
+
+        [watch.verify]
+        retain_eval = "/srv/heldout/retain.jsonl"
+        forget_eval = "/srv/heldout/forget.jsonl"
+        [watch.restore]
+        tune = true
+
+        """
+
+    func error(_ text: String) -> String {
+        do { _ = try Configuration.parse(text, path: "/etc/retaind/retaind.toml"); return "" } catch { return error.description }
+    }
+
+    @Test func defaults_chooseOnTheVerifyData_andSayWhyThatIsWeak() throws {
+        let watch = try Configuration.parse(Self.tuned, path: "/etc/retaind/retaind.toml").watches[0]
+        let tune = try #require(watch.restore.tune)
+        #expect(tune.alphas == [1, 10, 100] && tune.gammas == [1, 10, 100])
+        #expect(tune.evaluations == 15 && tune.tokens == 4096 && tune.retainPPLTolerance == 1.05)
+        #expect(tune.choosesOnVerifyData)
+        #expect(watch.warnings.contains { $0.message.contains("set tune_retain_data and tune_forget_data") })
+    }
+
+    @Test func tuningData_isReadWithItsBudget_relativeToTheFile() throws {
+        let text = Self.tuned + """
+            tune_retain_data = "proxies/retain.jsonl"
+            tune_forget_data = "/srv/proxies/forget.jsonl"
+            tune_evaluations = 21
+            tune_tokens = 8192
+            """
+        let watch = try Configuration.parse(text, path: "/etc/retaind/retaind.toml").watches[0]
+        let tune = try #require(watch.restore.tune)
+        #expect(tune.retainData == "/etc/retaind/proxies/retain.jsonl" && tune.forgetData == "/srv/proxies/forget.jsonl")
+        #expect(tune.evaluations == 21 && tune.tokens == 8192 && !tune.choosesOnVerifyData)
+        #expect(!watch.warnings.contains { $0.message.contains("tune_retain_data") })
+    }
+
+    @Test func halfTheTuningData_aBudgetUnderTheGrid_andKeysWithoutTune_areRefused() {
+        #expect(error(Self.tuned + "tune_retain_data = \"/srv/r.jsonl\"\n").contains("needs tune_retain_data and tune_forget_data together"))
+        #expect(error(Self.tuned + "tune_evaluations = 8\n").contains("at least 9, the grid's size"))
+        #expect(error(Self.tuned + "tune_evaluations = 9.5\n").contains("tune_evaluations"))
+        #expect(error(Self.tuned + "tune_tokens = 100.5\n").contains("tune_tokens: must be an integer"))
+        let untuned = Self.tuned.replacingOccurrences(of: "tune = true", with: "tune = false")
+        #expect(error(untuned + "tune_evaluations = 20\n").contains("only applies with tune = true"))
+        #expect(error(untuned + "tune_forget_data = \"/srv/f.jsonl\"\n").contains("only applies with tune = true"))
+    }
+
+    @Test func bigGrid_raisesTheDefaultBudgetToTheGrid() throws {
+        let text = Self.tuned + "tune_alphas = [1, 3, 10, 30, 100]\ntune_gammas = [1, 3, 10, 30]\n"
+        #expect(try Configuration.parse(text, path: "/etc/retaind/retaind.toml").watches[0].restore.tune?.evaluations == 20)
+    }
+}
