@@ -8,15 +8,23 @@ import Linalg
 /// `Δ (I + γĈ_f)(I + γĈ_f + αĈ_r)⁻¹` exactly (Woodbury, since both `Ĉ` live in the
 /// span of `Q`), at `O(m·d·r)` per module and without any `d × d` matrix.
 ///
-/// Only the F32 `Qᵀ` and `M` are kept (what ``apply(to:rows:)`` uses): a restore holds one
-/// correction per site, about `r·(d + r)` floats each, so a model's worth stays a few
-/// hundred MB even with rank-512 joint bases.
+/// Only what ``apply(to:rows:)`` uses is kept, in F32: `Qᵀ` and `M` (`r·(d + r)` floats),
+/// or, when the joint basis is nearly as wide as the site, the folded `K = Q M Qᵀ`
+/// (`d × d`), which costs fewer flops per row (`2d²` against `2r(2d + r)`) and no more
+/// memory. A restore holds one correction per site.
 public struct SiteCorrection: Sendable {
     public let alpha: Double
     public let gamma: Double
-    /// `Qᵀ` (`r × d`) and `M` (`r × r`) in F32, as applied to F32 updates.
-    private let basis32: Matrix<Float>
-    private let m32: Matrix<Float>
+    /// How the correction is applied to a row block of `Δ`.
+    private enum Form: Sendable {
+        /// `Δ ← Δ − (Δ Q) M Qᵀ`, with `Qᵀ` (`r × d`) and `M` (`r × r`).
+        case factored(basis: Matrix<Float>, m: Matrix<Float>)
+        /// `Δ ← Δ − Δ K`, with `K = Q M Qᵀ` (`d × d`).
+        case folded(Matrix<Float>)
+    }
+    private let form: Form
+    /// Rank of the correction (`r`).
+    public let rank: Int
 
     /// What does not depend on `α` and `γ`: the basis and the profiles projected on it.
     public struct Basis: Sendable {
@@ -65,16 +73,24 @@ public struct SiteCorrection: Sendable {
     }
 
     /// The correction for `α`, `γ` on a prepared basis.
-    public init(basis prepared: Basis, alpha: Double, gamma: Double) throws(LinalgError) {
+    ///
+    /// - Parameter folding: whether to apply it as `Δ K`; by default when that costs fewer
+    ///   flops (`d² < r(2d + r)`, i.e. `r` above about `0.41 d`).
+    public init(basis prepared: Basis, alpha: Double, gamma: Double, folding: Bool? = nil) throws(LinalgError) {
         self.alpha = alpha
         self.gamma = prepared.b == nil ? 0 : gamma
         let m = try prepared.m(alpha: alpha, gamma: self.gamma)
-        basis32 = Matrix(rows: prepared.q.rows, cols: prepared.q.cols, storage: prepared.q.storage.map(Float.init))
-        m32 = Matrix(rows: m.rows, cols: m.cols, storage: m.storage.map(Float.init))
+        let q = prepared.q
+        let (r, d) = (q.rows, q.cols)
+        rank = r
+        if folding ?? (d * d < r * (2 * d + r)) {
+            let k = BLAS.product(BLAS.product(q, .transpose, m, .none), .none, q, .none)  // (Q M) Qᵀ, d × d
+            form = .folded(Matrix(rows: d, cols: d, storage: k.storage.map(Float.init)))
+        } else {
+            form = .factored(basis: Matrix(rows: r, cols: d, storage: q.storage.map(Float.init)),
+                             m: Matrix(rows: r, cols: r, storage: m.storage.map(Float.init)))
+        }
     }
-
-    /// Rank of the correction (`r`).
-    public var rank: Int { basis32.rows }
 
     /// `Q_ᵀ Ĉ Q` for a profile: `(d / tr C) · (Qᵀ Fᵀ)(F Q)`, `r × r`.
     static func projected(_ site: SiteProfile, onto q: Matrix<Double>) -> Matrix<Double> {
@@ -98,13 +114,23 @@ public struct SiteCorrection: Sendable {
 
     /// Applies the correction to `Δ` (`m × d`, row-major, F32) in place: `Δ ← Δ − (Δ Q) M Qᵀ`.
     public func apply(to delta: UnsafeMutableBufferPointer<Float>, rows: Int) {
-        let (r, d) = (basis32.rows, basis32.cols)
-        precondition(delta.count == rows * d)
-        guard r > 0, rows > 0 else { return }
-        let (q, mf) = (basis32, m32)
-        var view = MutableMatrixView(delta.baseAddress!, rows: rows, cols: d)
-        let dq = BLAS.product(view, .none, q, .transpose)  // Δ Q
-        let dqm = BLAS.product(dq, .none, mf, .none)       // (Δ Q) M
-        BLAS.gemm(dqm, .none, q, .none, into: &view, alpha: -1, beta: 1)
+        guard rank > 0, rows > 0 else { return }
+        switch form {
+        case .factored(let q, let mf):
+            let d = q.cols
+            precondition(delta.count == rows * d)
+            var view = MutableMatrixView(delta.baseAddress!, rows: rows, cols: d)
+            let dq = BLAS.product(view, .none, q, .transpose)  // Δ Q
+            let dqm = BLAS.product(dq, .none, mf, .none)       // (Δ Q) M
+            BLAS.gemm(dqm, .none, q, .none, into: &view, alpha: -1, beta: 1)
+        case .folded(let k):
+            let d = k.cols
+            precondition(delta.count == rows * d)
+            let view = MutableMatrixView(delta.baseAddress!, rows: rows, cols: d)
+            let dk = BLAS.product(view, .none, k, .none)  // Δ K
+            dk.storage.withUnsafeBufferPointer { dk in
+                for i in 0..<(rows * d) { delta[i] -= dk[i] }
+            }
+        }
     }
 }
