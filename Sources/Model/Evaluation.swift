@@ -30,20 +30,24 @@ public enum Evaluation {
             let hidden = try model.hiddenStates(batch)
             let baseHidden = try base?.hiddenStates(batch)
             for (i, ids) in batch.enumerated() where ids.count > 1 {
-                let logProbs = logSoftmax(LlamaModel.logits(hidden[i], head: head))
-                for t in 0..<(ids.count - 1) { nll -= logProbs[t * head.rows + ids[t + 1]] }
-                if let baseHidden, let baseHead {
-                    let baseLogProbs = logSoftmax(LlamaModel.logits(baseHidden[i], head: baseHead))
-                    for t in 0..<(ids.count - 1) {
-                        var kl = 0.0
-                        for v in 0..<head.rows {
-                            let lb = baseLogProbs[t * head.rows + v]
-                            kl += exp(lb) * (lb - logProbs[t * head.rows + v])
-                        }
-                        divergence += kl
-                    }
-                }
+                let logits = LlamaModel.logits(hidden[i], head: head)
                 tokens += ids.count - 1
+                guard let baseHidden, let baseHead else {
+                    nll += negativeLogLikelihood(logits, next: ids)
+                    continue
+                }
+                // The divergence needs every entry of both distributions.
+                let logProbs = logSoftmax(logits)
+                for t in 0..<(ids.count - 1) { nll -= logProbs[t * head.rows + ids[t + 1]] }
+                let baseLogProbs = logSoftmax(LlamaModel.logits(baseHidden[i], head: baseHead))
+                for t in 0..<(ids.count - 1) {
+                    var kl = 0.0
+                    for v in 0..<head.rows {
+                        let lb = baseLogProbs[t * head.rows + v]
+                        kl += exp(lb) * (lb - logProbs[t * head.rows + v])
+                    }
+                    divergence += kl
+                }
             }
         }
         guard tokens > 0 else { throw ModelError(path: model.path, .invalidInput, "no sequence has two or more tokens: nothing to predict") }
@@ -62,8 +66,7 @@ public enum Evaluation {
             let hidden = try model.hiddenStates(batch, variants: variants, edit: edit, embeddings: model.isTied ? head : nil)
             for (i, ids) in batch.enumerated() where ids.count > 1 {
                 for variant in nll.indices {
-                    let logProbs = logSoftmax(LlamaModel.logits(hidden[variant][i], head: head))
-                    for t in 0..<(ids.count - 1) { nll[variant] -= logProbs[t * head.rows + ids[t + 1]] }
+                    nll[variant] += negativeLogLikelihood(LlamaModel.logits(hidden[variant][i], head: head), next: ids)
                 }
                 tokens += ids.count - 1
             }
@@ -72,7 +75,25 @@ public enum Evaluation {
         return nll.map { Result(ppl: exp($0 / Double(tokens)), kl: nil, tokens: tokens) }
     }
 
-    /// Row-wise log-softmax in F64.
+    /// `Σ_t −log softmax(logits[t])[ids[t + 1]]`: each row's log-sum-exp (F32 `exp`
+    /// summed in F64), without materialising the distribution (`tokens × vocab` doubles,
+    /// 40 MB for a 100-token sequence of a 49k vocabulary).
+    static func negativeLogLikelihood(_ logits: Matrix<Float>, next ids: [Int]) -> Double {
+        var total = 0.0
+        logits.storage.withUnsafeBufferPointer { all in
+            for t in 0..<(ids.count - 1) {
+                let row = UnsafeBufferPointer(rebasing: all[(t * logits.cols)..<((t + 1) * logits.cols)])
+                var peak = -Float.infinity
+                for x in row { peak = max(peak, x) }
+                var sum = 0.0
+                for x in row { sum += Double(Foundation.exp(x - peak)) }
+                total += Double(peak) + log(sum) - Double(row[ids[t + 1]])
+            }
+        }
+        return total
+    }
+
+    /// Row-wise log-softmax in F64 (for the KL divergence, which needs every entry).
     static func logSoftmax(_ logits: Matrix<Float>) -> [Double] {
         var out = [Double](repeating: 0, count: logits.storage.count)
         for r in 0..<logits.rows {
