@@ -1,8 +1,9 @@
 import Foundation
 
 /// How `restore.tune` looks for `(α, γ)`: the coarse grid first, then golden-section
-/// refinement on `log α` and then `log γ` around the grid's best, within a budget of
-/// evaluations. It never writes anything: `evaluate` measures settings without writing.
+/// refinement on `log α` and then `log γ` between the grid's best and the neighbour on
+/// the side that can beat it, within a budget of evaluations. It never writes anything:
+/// `evaluate` measures settings without writing.
 ///
 /// The order is the rule's (docs/spec.md §8): a setting within the retain tolerance beats
 /// one outside it; of two within it, the higher forget perplexity wins; of two outside it,
@@ -40,8 +41,8 @@ struct TuneSearch {
     /// with a smaller `update_kept` is preferred.
     let maxUpdateGain: Double
 
-    /// Golden-section evaluations spent on each of `log α` and `log γ` after the grid
-    /// (each search needs two to start).
+    /// Golden-section evaluations planned for each of `log α` and `log γ` after the grid
+    /// (each search needs two to start); `α`'s, when it is not refined, go to `γ`.
     var refinementSteps: (alpha: Int, gamma: Int) {
         let spare = max(0, budget - alphas.count * gammas.count)
         let gamma = gammas.count > 1 && spare / 2 >= 2 ? spare / 2 : 0
@@ -58,25 +59,35 @@ struct TuneSearch {
         var trials = try evaluate(alphas.flatMap { a in gammas.map { (alpha: a, gamma: $0) } }, .grid)
         let steps = refinementSteps
         var best = trials[choose(trials)]
-        if steps.alpha > 0 {
-            best = try refine(along: alphas, steps: steps.alpha, around: best.alpha, trials: &trials, evaluate: evaluate) { (alpha: $0, gamma: best.gamma) }
+        // Only one side of the best point can hold a better setting: within the tolerance,
+        // smaller α and larger γ forget more; outside it, larger α and smaller γ restore
+        // more. An axis whose side has no grid neighbour is not refined, and what it
+        // would have spent goes to the other axis or is not spent.
+        if steps.alpha > 0, let (lo, hi) = Self.bracket(alphas, at: best.alpha, larger: !isAcceptable(retainPPL: best.retainPPL)) {
+            best = try refine(from: lo, to: hi, steps: steps.alpha, trials: &trials, evaluate: evaluate) { (alpha: $0, gamma: best.gamma) }
         }
-        if steps.gamma > 0 {
-            best = try refine(along: gammas, steps: steps.gamma, around: best.gamma, trials: &trials, evaluate: evaluate) { (alpha: best.alpha, gamma: $0) }
+        let spare = budget - trials.count
+        if gammas.count > 1, spare >= 2, let (lo, hi) = Self.bracket(gammas, at: best.gamma, larger: isAcceptable(retainPPL: best.retainPPL)) {
+            best = try refine(from: lo, to: hi, steps: spare, trials: &trials, evaluate: evaluate) { (alpha: best.alpha, gamma: $0) }
         }
         return (trials, choose(trials))
     }
 
-    /// Golden-section search in log space between the grid neighbours of `value`.
-    private func refine(along axis: [Double], steps: Int, around value: Double, trials: inout [Trial],
-                        evaluate: ([(alpha: Double, gamma: Double)], Stage) throws -> [Trial],
-                        setting: (Double) -> (alpha: Double, gamma: Double)) throws -> Trial {
+    /// `value` and its grid neighbour on the larger or the smaller side, nil at that edge.
+    static func bracket(_ axis: [Double], at value: Double, larger: Bool) -> (Double, Double)? {
         let sorted = axis.sorted()
         let index = sorted.firstIndex(of: value)!
+        if larger { return index + 1 < sorted.count ? (value, sorted[index + 1]) : nil }
+        return index > 0 ? (sorted[index - 1], value) : nil
+    }
+
+    /// Golden-section search in log space on `[loValue, hiValue]`.
+    private func refine(from loValue: Double, to hiValue: Double, steps: Int, trials: inout [Trial],
+                        evaluate: ([(alpha: Double, gamma: Double)], Stage) throws -> [Trial],
+                        setting: (Double) -> (alpha: Double, gamma: Double)) throws -> Trial {
         // γ = 0 has no logarithm: such a bracket starts just above 0 at a thousandth of
         // its other end.
         func log(_ x: Double, other: Double) -> Double { Foundation.log(x > 0 ? x : other / 1000) }
-        let loValue = sorted[max(0, index - 1)], hiValue = sorted[min(sorted.count - 1, index + 1)]
         var lo = log(loValue, other: hiValue), hi = log(hiValue, other: loValue)
         let ratio = (5.0.squareRoot() - 1) / 2
         var c = hi - ratio * (hi - lo), d = lo + ratio * (hi - lo)

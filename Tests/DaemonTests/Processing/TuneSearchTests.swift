@@ -59,6 +59,26 @@ struct TuneSearchTests {
         let expected = trials.indices.filter { trials[$0].retainPPL <= limit }.max { trials[$0].forgetPPL! < trials[$1].forgetPPL! }
         #expect(chosen == expected)
         #expect(trials.contains { $0.forgetPPL == nil }, "some settings were judged on retain perplexity alone")
+        // γ is refined only above the best's γ (10): below it, settings forget less.
+        let gammaSteps = trials.filter { $0.stage == .refine && $0.gamma != 10 }
+        #expect(gammaSteps.count == 3 && gammaSteps.allSatisfy { $0.gamma > 10 && $0.gamma < 100 }, "\(gammaSteps.map(\.gamma))")
+    }
+
+    @Test func bestAtTheGridsEdge_spendsNothingWhereNothingCanBeBetter() throws {
+        // Everything is within a 2× tolerance: the most forgetting of the grid is at the
+        // smallest α and the largest γ, and no setting between grid points can beat it.
+        let (trials, chosen, passes) = try Self.run(Self.search(budget: 15, tolerance: 2))
+        #expect(passes == [9], "\(passes)")
+        #expect((trials[chosen].alpha, trials[chosen].gamma) == (1, 100))
+    }
+
+    @Test func alphaAtItsEdge_leavesItsEvaluationsToGamma() throws {
+        // Within 1.3×: α = 1 passes for γ ≤ 25 (0.25 + 0.002γ ≤ 0.3), so the grid's best is
+        // (1, 10), at α's lower edge; γ gets all six refinements, in (10, 100).
+        let (trials, chosen, _) = try Self.run(Self.search(budget: 15, tolerance: 1.3))
+        let refined = trials.filter { $0.stage == .refine }
+        #expect(refined.count == 6 && refined.allSatisfy { $0.alpha == 1 && $0.gamma > 10 && $0.gamma < 100 }, "\(refined)")
+        #expect(trials[chosen].gamma > 18 && trials[chosen].gamma <= 25, "γ \(trials[chosen].gamma)")
     }
 
     @Test func noSettingWithinTolerance_choosesTheLowestRetainPerplexity() throws {
