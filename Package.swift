@@ -121,7 +121,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "ForwardBenchmark",
-            dependencies: ["Model"],
+            dependencies: ["Model", "Linalg"],
             path: "Benchmarks/ForwardBenchmark"
         ),
         .executableTarget(

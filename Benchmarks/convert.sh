@@ -5,9 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # OpenBLAS falls back to its SSE kernels on virtual CPUs it does not recognise; pick
-# AVX2 kernels where the CPU has them, unless the environment already chose. numpy and
+# the fastest kernels the CPU runs (Benchmarks/openblas.sh), unless the environment already chose. numpy and
 # retaind then run with the same setting.
-if [ -z "${OPENBLAS_CORETYPE:-}" ] && grep -q ' avx2' /proc/cpuinfo; then export OPENBLAS_CORETYPE=Haswell; fi
+. Benchmarks/openblas.sh
 echo "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}" >&2
 dir=.build-bench
 mkdir -p "$dir"

@@ -6,7 +6,7 @@
 # daemon's peak RSS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ -z "${OPENBLAS_CORETYPE:-}" ] && grep -q ' avx2' /proc/cpuinfo; then export OPENBLAS_CORETYPE=Haswell; fi
+. Benchmarks/openblas.sh
 d=$(pwd)/.build-bench/llama-16
 [ -f "$d/retain.profile.safetensors" ] || { echo "run Benchmarks/drift.sh first" >&2; exit 1; }
 # RETAIND_BIN runs another build (e.g. the previous release, for a paired comparison).

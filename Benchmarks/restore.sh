@@ -4,7 +4,7 @@
 # and peak RSS. Run Benchmarks/drift.sh first (it generates the files).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ -z "${OPENBLAS_CORETYPE:-}" ] && grep -q ' avx2' /proc/cpuinfo; then export OPENBLAS_CORETYPE=Haswell; fi
+. Benchmarks/openblas.sh
 d=.build-bench/llama-16
 [ -f "$d/retain.profile.safetensors" ] || python3 Benchmarks/make_llama_1b.py "$d" --layers 16 >&2
 swift build -c release --product retaind >&2

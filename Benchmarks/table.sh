@@ -15,7 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-5}
-if [ -z "${OPENBLAS_CORETYPE:-}" ] && grep -q ' avx2' /proc/cpuinfo; then export OPENBLAS_CORETYPE=Haswell; fi
+. Benchmarks/openblas.sh
 dir=.build-bench
 declare -A fixture=([smollm2-135m]="$dir/smollm2-135m" [llama-1b]="$dir/llama-1b-embed")
 python3 -c "import ml_dtypes" 2>/dev/null || python3 -m pip install -q ml_dtypes >&2  # peer_drift.py's bfloat16

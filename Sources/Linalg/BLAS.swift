@@ -99,13 +99,17 @@ extension BLAS {
 
     /// A warning when OpenBLAS fell back to its baseline SSE kernels on a CPU that has
     /// AVX2 — it does on virtual CPUs whose model it does not recognise — or nil.
-    /// Products then run about 3× slower; `OPENBLAS_CORETYPE=Haswell` in the
-    /// environment (the systemd unit's `Environment=`) selects the right kernels.
+    /// Products then run 2–3× slower; `OPENBLAS_CORETYPE` in the environment (the
+    /// systemd unit's `Environment=`) selects the right kernels, and the warning names
+    /// the fastest this CPU can run: SkylakeX with AVX-512, else Haswell.
     public static var slowKernelWarning: String? {
         let core = coreName.lowercased()
         guard core == "prescott" || core == "core2" || core == "katmai" || core == "northwood" else { return nil }
-        guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8), info.contains(" avx2") else { return nil }
-        return "OpenBLAS runs its \(coreName) kernels on a CPU with AVX2; set OPENBLAS_CORETYPE=Haswell (or SkylakeX with AVX-512) for about 3× faster drift and restore"
+        guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+              let flags = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") }).map({ Set($0.split(separator: " ")) }),
+              flags.contains("avx2") else { return nil }
+        let best = ["avx512f", "avx512bw", "avx512dq", "avx512vl"].allSatisfy { flags.contains(Substring($0)) } ? "SkylakeX" : "Haswell"
+        return "OpenBLAS runs its \(coreName) kernels on a CPU with \(best == "SkylakeX" ? "AVX-512" : "AVX2"); set OPENBLAS_CORETYPE=\(best) for 2–3× faster passes (drift, restore, evaluation)"
     }
 }
 
@@ -127,15 +131,3 @@ extension BLAS {
     }
 }
 
-extension BLAS {
-    /// Runs `body` with BLAS on every core (a pass with no hashing thread beside it, such
-    /// as writing a restore), then restores the previous thread count; leaves an explicit
-    /// `OPENBLAS_NUM_THREADS` alone.
-    public static func withAllCores<R>(_ body: () throws -> R) rethrows -> R {
-        guard ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] == nil else { return try body() }
-        let previous = threads
-        setThreads(ProcessInfo.processInfo.activeProcessorCount)
-        defer { setThreads(previous) }
-        return try body()
-    }
-}

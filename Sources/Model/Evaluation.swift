@@ -27,8 +27,8 @@ public enum Evaluation {
         var nll = 0.0, divergence = 0.0, tokens = 0
         for start in stride(from: 0, to: sequences.count, by: max(1, batchSize)) {
             let batch = Array(sequences[start..<min(start + max(1, batchSize), sequences.count)])
-            let hidden = try model.hiddenStates(batch)
-            let baseHidden = try base?.hiddenStates(batch)
+            let hidden = try model.hiddenStates(batch, variants: 1, edit: nil, embeddings: model.isTied ? head : nil)[0]
+            let baseHidden = try base?.hiddenStates(batch, variants: 1, edit: nil, embeddings: base?.isTied == true ? baseHead : nil)[0]
             for (i, ids) in batch.enumerated() where ids.count > 1 {
                 let logits = LlamaModel.logits(hidden[i], head: head)
                 tokens += ids.count - 1
@@ -63,10 +63,15 @@ public enum Evaluation {
         var nll = [Double](repeating: 0, count: max(1, variants)), tokens = 0
         for start in stride(from: 0, to: sequences.count, by: max(1, batchSize)) {
             let batch = Array(sequences[start..<min(start + max(1, batchSize), sequences.count)])
-            let hidden = try model.hiddenStates(batch, variants: variants, edit: edit, embeddings: model.isTied ? head : nil)
+            let hidden = try model.stackedHiddenStates(batch, variants: variants, edit: edit, embeddings: model.isTied ? head : nil)
             for (i, ids) in batch.enumerated() where ids.count > 1 {
+                let segment = hidden.segments[i]
                 for variant in nll.indices {
-                    nll[variant] += negativeLogLikelihood(LlamaModel.logits(hidden[variant][i], head: head), next: ids)
+                    let logits = hidden.states[variant].withView { all in
+                        BLAS.product(MatrixView(all.base + segment.lowerBound * all.rowStride, rows: segment.count, cols: all.cols, rowStride: all.rowStride),
+                                     .none, head, .transpose)
+                    }
+                    nll[variant] += negativeLogLikelihood(logits, next: ids)
                 }
                 tokens += ids.count - 1
             }
@@ -76,21 +81,24 @@ public enum Evaluation {
     }
 
     /// `Σ_t −log softmax(logits[t])[ids[t + 1]]`: each row's log-sum-exp (F32 `exp`
-    /// summed in F64), without materialising the distribution (`tokens × vocab` doubles,
-    /// 40 MB for a 100-token sequence of a 49k vocabulary).
+    /// summed in F64, ``VectorMath/logSumExp(_:count:)``), without materialising the
+    /// distribution (`tokens × vocab` doubles, 40 MB for a 100-token sequence of a 49k
+    /// vocabulary); rows are split across the cores.
     static func negativeLogLikelihood(_ logits: Matrix<Float>, next ids: [Int]) -> Double {
-        var total = 0.0
-        logits.storage.withUnsafeBufferPointer { all in
-            for t in 0..<(ids.count - 1) {
-                let row = UnsafeBufferPointer(rebasing: all[(t * logits.cols)..<((t + 1) * logits.cols)])
-                var peak = -Float.infinity
-                for x in row { peak = max(peak, x) }
-                var sum = 0.0
-                for x in row { sum += Double(Foundation.exp(x - peak)) }
-                total += Double(peak) + log(sum) - Double(row[ids[t + 1]])
+        let positions = ids.count - 1
+        guard positions > 0 else { return 0 }
+        var partials = [Double](repeating: 0, count: positions)
+        logits.withView { all in
+            partials.withUnsafeMutableBufferPointer { out in
+                Parallel.forEachChunk(positions, minimumChunk: 8) { range in
+                    for t in range {
+                        let row = all.base + t * all.rowStride
+                        out[t] = VectorMath.logSumExp(row, count: all.cols) - Double(row[ids[t + 1]])
+                    }
+                }
             }
         }
-        return total
+        return partials.reduce(0, +)
     }
 
     /// Row-wise log-softmax in F64 (for the KL divergence, which needs every entry).

@@ -71,15 +71,7 @@ struct LlamaWeights {
     let adapter: LoRAAdapter?
 
     func tensor(_ name: String, shape: [Int]) throws(ModelError) -> [Float] {
-        guard let location = checkpoint.location(of: name) else {
-            throw ModelError(path: checkpoint.path, .weightMismatch, "tensor \(name) is missing")
-        }
-        guard location.tensor.shape == shape else {
-            throw ModelError(path: checkpoint.path, .weightMismatch, "tensor \(name) has shape \(location.tensor.shape), config.json implies \(shape)")
-        }
-        guard location.tensor.dtype.isConvertibleToFloat32 else {
-            throw ModelError(path: checkpoint.path, .weightMismatch, "tensor \(name) is \(location.tensor.dtype.rawValue), not a float type")
-        }
+        let location = try checkedLocation(name, shape: shape)
         do {
             var values = try location.file.float32Array(location.tensor)
             if let adapter, let module = adapter.module(updating: name) {
@@ -90,6 +82,48 @@ struct LlamaWeights {
         } catch {
             throw ModelError(path: checkpoint.path, .invalidCheckpoint, "\(error)")
         }
+    }
+
+    /// Rows `ids` of the `rows × cols` matrix `name`, in order: an embedding lookup reads
+    /// only the rows a batch uses, never the whole `vocab × hidden` matrix (1 GiB in F32
+    /// for a 128k vocabulary of width 2048).
+    func rows(_ ids: [Int], of name: String, _ rows: Int, _ cols: Int) throws(ModelError) -> Matrix<Float> {
+        if let adapter, adapter.module(updating: name) != nil {
+            let whole = try matrix(name, rows, cols)
+            var out = Matrix<Float>(rows: ids.count, cols: cols)
+            for (r, id) in ids.enumerated() { for j in 0..<cols { out.storage[r * cols + j] = whole.storage[id * cols + j] } }
+            return out
+        }
+        let location = try checkedLocation(name, shape: [rows, cols])
+        var out = Matrix<Float>(rows: ids.count, cols: cols)
+        let staging = UnsafeMutableRawBufferPointer.allocate(byteCount: cols * location.tensor.dtype.size, alignment: 16)
+        defer { staging.deallocate() }
+        let failure = out.storage.withUnsafeMutableBufferPointer { all -> SafeTensorsError? in
+            do throws(SafeTensorsError) {
+                for (r, id) in ids.enumerated() {
+                    let row = UnsafeMutableBufferPointer(rebasing: all[(r * cols)..<((r + 1) * cols)])
+                    try location.file.readFloat32(location.tensor, elements: (id * cols)..<((id + 1) * cols), into: row, staging: staging)
+                }
+                return nil
+            } catch {
+                return error
+            }
+        }
+        if let failure { throw ModelError(path: checkpoint.path, .invalidCheckpoint, "\(failure)") }
+        return out
+    }
+
+    private func checkedLocation(_ name: String, shape: [Int]) throws(ModelError) -> Checkpoint.Location {
+        guard let location = checkpoint.location(of: name) else {
+            throw ModelError(path: checkpoint.path, .weightMismatch, "tensor \(name) is missing")
+        }
+        guard location.tensor.shape == shape else {
+            throw ModelError(path: checkpoint.path, .weightMismatch, "tensor \(name) has shape \(location.tensor.shape), config.json implies \(shape)")
+        }
+        guard location.tensor.dtype.isConvertibleToFloat32 else {
+            throw ModelError(path: checkpoint.path, .weightMismatch, "tensor \(name) is \(location.tensor.dtype.rawValue), not a float type")
+        }
+        return location
     }
 
     func vector(_ name: String, _ count: Int) throws(ModelError) -> [Float] { try tensor(name, shape: [count]) }

@@ -53,9 +53,24 @@ public final class LlamaModel {
     /// `restore.tune` evaluates many restores of one candidate.
     ///
     /// - Parameter embeddings: the embedding matrix when the caller holds it already (a
-    ///   tied output projection), so it is not read a second time.
+    ///   tied output projection); otherwise only the rows of the batch's tokens are read.
     public func hiddenStates(_ sequences: [[Int]], variants: Int, edit: LayerEdit?, embeddings: Matrix<Float>? = nil,
                              observer: SiteObserver? = nil) throws(ModelError) -> [[Matrix<Float>]] {
+        let stacked = try stackedHiddenStates(sequences, variants: variants, edit: edit, embeddings: embeddings, observer: observer)
+        return stacked.states.map { state in
+            stacked.segments.map { segment in
+                Matrix(rows: segment.count, cols: config.hiddenSize,
+                       storage: Array(state.storage[(segment.lowerBound * config.hiddenSize)..<(segment.upperBound * config.hiddenSize)]))
+            }
+        }
+    }
+
+    /// The final hidden states of a batch under each variant, as
+    /// ``hiddenStates(_:variants:edit:embeddings:observer:)`` computes them, but stacked:
+    /// sequence `i` is rows `segments[i]` of each variant's matrix. A caller that reads
+    /// them in place (perplexity) holds one copy of the batch per variant, not two.
+    public func stackedHiddenStates(_ sequences: [[Int]], variants: Int, edit: LayerEdit?, embeddings: Matrix<Float>? = nil,
+                                    observer: SiteObserver? = nil) throws(ModelError) -> (states: [Matrix<Float>], segments: [Range<Int>]) {
         let c = config
         for (i, ids) in sequences.enumerated() {
             guard !ids.isEmpty else { throw ModelError(path: path, .invalidInput, "sequence \(i) is empty") }
@@ -63,7 +78,6 @@ public final class LlamaModel {
                 throw ModelError(path: path, .invalidInput, "sequence \(i) has token id \(bad), outside the vocabulary of \(c.vocabSize)")
             }
         }
-        let embeddings = if let embeddings { embeddings } else { try weights.matrix("model.embed_tokens.weight", c.vocabSize, c.hiddenSize) }
         // The batch is stacked: sequence i is rows segments[i] of x.
         var segments: [Range<Int>] = []
         var rows = 0
@@ -71,12 +85,15 @@ public final class LlamaModel {
             segments.append(rows..<(rows + ids.count))
             rows += ids.count
         }
-        var x = Matrix<Float>(rows: rows, cols: c.hiddenSize)
-        for (ids, segment) in zip(sequences, segments) {
-            for (t, id) in ids.enumerated() {
-                let row = (segment.lowerBound + t) * c.hiddenSize
-                for j in 0..<c.hiddenSize { x.storage[row + j] = embeddings.storage[id * c.hiddenSize + j] }
+        let ids = sequences.flatMap { $0 }
+        var x: Matrix<Float>
+        if let embeddings {
+            x = Matrix<Float>(rows: rows, cols: c.hiddenSize)
+            for (r, id) in ids.enumerated() {
+                for j in 0..<c.hiddenSize { x.storage[r * c.hiddenSize + j] = embeddings.storage[id * c.hiddenSize + j] }
             }
+        } else {
+            x = try weights.rows(ids, of: "model.embed_tokens.weight", c.vocabSize, c.hiddenSize)
         }
         var rotary = Rotary(config: c)
         rotary.reserve(sequences.map(\.count).max() ?? 0)
@@ -90,14 +107,10 @@ public final class LlamaModel {
             }
         }
         let norm = try weights.vector("model.norm.weight", c.hiddenSize)
-        return states.map { state in
-            var x = state
-            x.withMutableView { v in LayerWorkspace.rmsNorm(v.readOnly, weight: norm, eps: c.rmsNormEps, into: v) }
-            return segments.map { segment in
-                Matrix(rows: segment.count, cols: c.hiddenSize,
-                       storage: Array(x.storage[(segment.lowerBound * c.hiddenSize)..<(segment.upperBound * c.hiddenSize)]))
-            }
+        for variant in states.indices {
+            states[variant].withMutableView { v in LayerWorkspace.rmsNorm(v.readOnly, weight: norm, eps: c.rmsNormEps, into: v) }
         }
+        return (states, segments)
     }
 
     /// Whether `name` is a weight a ``LayerEdit`` can change: a linear weight of a decoder layer.

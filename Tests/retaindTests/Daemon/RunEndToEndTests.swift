@@ -354,7 +354,7 @@ import Testing
         // Verified on the held-out half: the base's perplexity there is the recorded base.
         let heldOut = try RetaindProcess.run(["eval", "--model", f + "base", "--data", data["heldout-retain"]!, "--json"])
         let heldOutBase = (try JSONSerialization.jsonObject(with: Data(heldOut.stdout.utf8)) as? [String: Any])?["ppl"] as? Double
-        #expect(row.retainPPLBase == heldOutBase && heldOutBase != base)
+        #expect(same(row.retainPPLBase, heldOutBase) && heldOutBase != base, "\(String(describing: row.retainPPLBase)) \(String(describing: heldOutBase)) \(base)")
         #expect(row.retainPPLAfter != nil && row.forgetPPLAfter != nil)
         // The written checkpoint is the chosen setting, and nothing else was left.
         let provenance = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: row.restoredPath! + "/retaind.json"))) as? [String: Any])
