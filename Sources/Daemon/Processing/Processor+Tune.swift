@@ -16,7 +16,7 @@ extension Processor {
                       measured: Drift.Measurement, destination: String) throws -> (report: RestoreReport, trials: [Outcome.TuneTrial]) {
         var options = watch.settings.restore.options
         options.targetDrift = nil
-        // The search's memory (P of every module, the model's layers) is gone before the
+        // The search's memory (the sites' bases, the model's layers) is gone before the
         // chosen setting is written.
         let trials = try search(checkpoint, watch: watch, tune: tune, tuning: tuning, measured: measured, maxUpdateGain: options.maxUpdateGain)
         let chosen = trials.firstIndex { $0.chosen }!
@@ -48,10 +48,11 @@ extension Processor {
         let deadline = self.deadline
         let (_, chosen) = try search.run { settings, stage in
             let prepared = settings.map { factors.setting(alpha: $0.alpha, gamma: $0.gamma) }
+            let pass = factors.pass()
             // A pass may take minutes for many settings: every layer counts as progress.
             let edit: LlamaModel.LayerEdit = { variant, name, weight in
                 deadline.refresh()
-                factors.restore(name, &weight, at: prepared[variant])
+                pass.restore(name, &weight, at: prepared[variant])
             }
             // Batches of up to 8192 tokens (all of the default tune_tokens): every layer is
             // restored once per setting and batch.
@@ -64,9 +65,10 @@ extension Processor {
                                                                              batchSize: Self.batchSize(tuning.forget)) {
                 edit(measured[$0], $1, &$2)
             }
+            if let failure = pass.failure { throw failure }
             if let failure = prepared.lazy.compactMap(\.failure).first { throw failure }
             return try settings.indices.map { i in
-                let figures = try factors.figures(alpha: settings[i].alpha, gamma: settings[i].gamma)
+                let figures = try factors.figures(of: prepared[i])
                 let trial = TuneSearch.Trial(alpha: settings[i].alpha, gamma: prepared[i].gamma, retainPPL: retain[i].ppl,
                                              forgetPPL: measured.firstIndex(of: i).map { forget[$0].ppl }, updateKept: figures.updateKept, stage: stage)
                 trials.append(.init(search: trial, figures: figures))

@@ -6,9 +6,12 @@ import SafeTensors
 ///
 /// Per module, `P = ΔQ` does not depend on the setting, and the restored weight is
 /// `W_c + D − Δ = W_c − P M Qᵀ` (docs/spec.md §4, `M = M(α, γ)` per site). So a forward
-/// pass can restore each layer as it reaches it, for as many settings as it likes, and the
-/// figures a restore would report come from `r × r` products: `restore.tune` chooses
-/// without writing a checkpoint.
+/// pass can restore each layer as it reaches it, for as many settings as it likes
+/// (``Pass``), and the figures a restore would report come from products of `P` with
+/// `r`-wide matrices, gathered as the pass restores: `restore.tune` chooses without
+/// writing a checkpoint. `P` is rebuilt per layer in each pass from the weight the pass
+/// holds and the base's, not kept for the whole model (it is nearly as large as the
+/// update when the joint basis is nearly full rank).
 public final class CorrectionFactors: Sendable {
     /// One site pair's basis, with the profiles' factors expressed in it; all F32 (about
     /// `r·(d + k_r + k_f)` floats), since `A` and `B` are rebuilt from the factors.
@@ -34,11 +37,9 @@ public final class CorrectionFactors: Sendable {
         }
     }
 
-    /// One module's part of the update.
+    /// One module's part of the update, measured once when the factors are built.
     struct Module {
         let site: String
-        /// `P = ΔQ` (`m × r`), F32.
-        let p: Matrix<Float>
         /// `‖Δ‖²` and `‖P‖²`: `‖D‖² = ‖Δ‖² − ‖P‖² + ‖P N‖²`.
         let deltaSquaredNorm: Double
         let projectedSquaredNorm: Double
@@ -55,38 +56,82 @@ public final class CorrectionFactors: Sendable {
         public let updateKept: Double
     }
 
-    /// One setting, applied site by site: `M` of a site is computed when a restore first
-    /// needs it and kept for the few sites used last. A forward pass restores layer by
-    /// layer, so it holds `M` for about one layer's sites per setting (4 MB on SmolLM2
-    /// with rank-512 bases), not every site's (126 MB).
+    /// One setting, applied site by site: `M` of a site (with `N = I − M` applied to the
+    /// profiles' factors, for the figures) is computed when a restore first needs it and
+    /// kept for the few sites used last. A forward pass restores layer by layer, so it
+    /// holds `M` for about one layer's sites per setting (4 MB on SmolLM2 with rank-512
+    /// bases), not every site's (126 MB). The figures of a restore at this setting
+    /// accumulate as each module is restored the first time.
     public final class Setting {
         public let alpha: Double
         public let gamma: Double
         /// The first solve that failed, if any: the weights it would have restored were
         /// left unchanged, so the caller throws this after the pass.
         public private(set) var failure: LinalgError?
-        private var recent: [(site: String, m: Matrix<Float>)] = []
+        private var recent: [(site: String, solved: Solved)] = []
         /// Sites kept: one decoder layer's (attention input, `o_proj`, MLP input, `down_proj`).
         private static let capacity = 4
+        private let modules: Int
+        private let hasForget: Bool
+        private var accounted: Set<String> = []
+        private var squares = 0.0, written = 0.0, delta = 0.0, forgetAfter = 0.0, forgetBefore = 0.0
 
-        fileprivate init(alpha: Double, gamma: Double) {
+        /// `M` of a site in F32, and `N (QF_rᵀ)`, `N (QF_fᵀ)`.
+        fileprivate struct Solved {
+            let m: Matrix<Float>
+            let retainKept: Matrix<Float>
+            let forgetKept: Matrix<Float>?
+        }
+
+        fileprivate init(alpha: Double, gamma: Double, modules: Int, hasForget: Bool) {
             self.alpha = alpha
             self.gamma = gamma
+            self.modules = modules
+            self.hasForget = hasForget
+        }
+
+        /// Whether a pass has restored `name` at this setting.
+        func hasRestored(_ name: String) -> Bool { accounted.contains(name) }
+
+        /// The figures gathered so far; complete once every module is restored.
+        fileprivate var totals: Figures {
+            Figures(driftAfter: (squares / Double(max(1, modules))).squareRoot(),
+                    forgetKept: hasForget && forgetBefore > 0 ? (forgetAfter / forgetBefore).squareRoot() : nil,
+                    updateKept: delta > 0 ? (written / delta).squareRoot() : 1)
         }
 
         /// `M` of `key`, from the cache or solved.
-        fileprivate func m(_ key: String, of site: Site) -> Matrix<Float>? {
-            if let hit = recent.firstIndex(where: { $0.site == key }) { return recent[hit].m }
+        fileprivate func solved(_ key: String, of site: Site) -> Solved? {
+            if let hit = recent.firstIndex(where: { $0.site == key }) { return recent[hit].solved }
             do {
                 let m64 = try site.m(alpha: alpha, gamma: gamma)
                 let m = Matrix(rows: m64.rows, cols: m64.cols, storage: m64.storage.map(Float.init))
+                var n = Matrix<Float>(rows: m.rows, cols: m.cols)
+                for i in 0..<m.rows { for j in 0..<m.cols { n.storage[i * m.cols + j] = Float((i == j ? 1 : 0) - m64.storage[i * m.cols + j]) } }
+                let solved = Solved(m: m, retainKept: BLAS.product(n, .none, site.retain, .none),
+                                    forgetKept: site.forget.map { BLAS.product(n, .none, $0, .none) })
                 if recent.count == Self.capacity { recent.removeFirst() }
-                recent.append((key, m))
-                return m
+                recent.append((key, solved))
+                return solved
             } catch {
                 if failure == nil { failure = error }
                 return nil
             }
+        }
+
+        /// Adds a module's figures the first time it is restored (`‖P N‖² = ‖P − P M‖²`).
+        fileprivate func account(_ name: String, _ module: Module, p: Matrix<Float>, pm: Matrix<Float>, solved: Solved) {
+            guard accounted.insert(name).inserted else { return }
+            let pn = p.storage.withUnsafeBufferPointer { a in pm.storage.withUnsafeBufferPointer { Reductions.sumOfSquaredDifferences(a, $0) } }
+            if module.referenceEnergy > 0 {
+                squares += squaredNorm(BLAS.product(p, .none, solved.retainKept, .none)) / module.referenceEnergy
+            }
+            if let forget = solved.forgetKept {
+                forgetAfter += squaredNorm(BLAS.product(p, .none, forget, .none))
+                forgetBefore += module.forgetEnergyBefore
+            }
+            written += max(0, module.deltaSquaredNorm - module.projectedSquaredNorm + pn)
+            delta += module.deltaSquaredNorm
         }
     }
 
@@ -97,9 +142,13 @@ public final class CorrectionFactors: Sendable {
     /// Whether a forget profile takes part (`γ` matters).
     public let hasForget: Bool
 
+    /// The candidate and its base, for ``Pass`` to rebuild `P`.
+    let candidate: Checkpoint
+    let base: Checkpoint
+
     /// Reads the candidate and the base once (in row blocks, like a restore) and keeps
-    /// `P` per module: `Σ m·r` floats, 10 MB per layer of a 135M model with rank-512
-    /// joint bases.
+    /// per module what the figures need of `P`, and per site the basis and the factors
+    /// in it (about 320 MB on SmolLM2 with rank-512 joint bases).
     public init(candidate: Checkpoint, base: Checkpoint, retain: RetainProfile, forget: RetainProfile?,
                 reference: BaseReference) throws {
         let pairings = try Restore.Plan.pairings(base: base, retain: retain, forget: forget, baseFingerprint: reference.fingerprint)
@@ -110,10 +159,12 @@ public final class CorrectionFactors: Sendable {
             if sites[pairing.key] == nil { sites[pairing.key] = try Self.site(retain: pairing.retain, forget: pairing.forget) }
             let site = sites[pairing.key]!
             let (p, norm) = try BLAS.withAllCores { try reader.project(pairing, onto: site.q) }
-            let forgetBefore = site.forget.map { Self.squaredNorm(BLAS.product(p, .none, $0, .none)) } ?? 0
-            modules[pairing.name] = Module(site: pairing.key, p: p, deltaSquaredNorm: norm, projectedSquaredNorm: Self.squaredNorm(p),
+            let forgetBefore = site.forget.map { squaredNorm(BLAS.product(p, .none, $0, .none)) } ?? 0
+            modules[pairing.name] = Module(site: pairing.key, deltaSquaredNorm: norm, projectedSquaredNorm: squaredNorm(p),
                                            forgetEnergyBefore: forgetBefore, referenceEnergy: reference.modules[pairing.name]?.energy ?? 0)
         }
+        self.candidate = candidate
+        self.base = base
         self.sites = sites
         self.modules = modules
         moduleOrder = pairings.map(\.name)
@@ -135,55 +186,91 @@ public final class CorrectionFactors: Sendable {
 
     /// A setting to restore weights at (`γ` is 0 without a forget profile, as in a restore).
     public func setting(alpha: Double, gamma: Double) -> Setting {
-         Setting(alpha: alpha, gamma: hasForget ? gamma : 0)
+        Setting(alpha: alpha, gamma: hasForget ? gamma : 0, modules: moduleOrder.count, hasForget: hasForget)
     }
 
-    /// Restores the weight `name` (`[out, in]`, F32, the candidate's) in place at
-    /// `setting`: `W ← W − (P M) Qᵀ`. Returns false for a weight outside the profile, or
-    /// when `M` could not be solved (``Setting/failure`` says why).
-    @discardableResult
-    public func restore(_ name: String, _ weight: inout Matrix<Float>, at setting: Setting) -> Bool {
-        guard let module = modules[name], let site = sites[module.site], let m = setting.m(module.site, of: site) else { return false }
-        let pm = BLAS.product(module.p, .none, m, .none)
-        BLAS.gemm(pm, .none, site.q, .none, into: &weight, alpha: -1, beta: 1)
-        return true
-    }
+    /// A forward pass's restorer, which rebuilds `P` of the modules of the layer it is at.
+    public func pass() -> Pass { Pass(self) }
 
-    /// `drift_after`, `forget_kept` and `update_kept` of the restore at `(α, γ)` written
-    /// in F32 (docs/spec.md §4). With `N = I − M`, `D = Δ(I − QᵀQ) + P N Q`, so
-    /// `‖D F_rᵀ‖² = ‖P N (QF_rᵀ)‖²` and `‖D‖² = ‖Δ‖² − ‖P‖² + ‖P N‖²`: products of `P`
-    /// with `r`-wide matrices, about `Σ m·r·(r + k_r + k_f)` flops.
-    public func figures(alpha: Double, gamma: Double) throws(LinalgError) -> Figures {
-        var perSite: [String: (n: Matrix<Float>, retain: Matrix<Float>, forget: Matrix<Float>?)] = [:]
-        for (key, site) in sites {
-            let m = try site.m(alpha: alpha, gamma: gamma)
-            var n = Matrix<Float>(rows: m.rows, cols: m.cols)
-            for i in 0..<m.rows { for j in 0..<m.cols { n.storage[i * m.cols + j] = Float((i == j ? 1 : 0) - m.storage[i * m.cols + j]) } }
-            perSite[key] = (n, BLAS.product(n, .none, site.retain, .none), site.forget.map { BLAS.product(n, .none, $0, .none) })
+    /// `drift_after`, `forget_kept` and `update_kept` of the restore at `setting` written
+    /// in F32 (docs/spec.md §4), gathered as a pass restored each module at it: with
+    /// `N = I − M`, `‖D F_rᵀ‖² = ‖P N (QF_rᵀ)‖²` and `‖D‖² = ‖Δ‖² − ‖P‖² + ‖P N‖²`.
+    /// A module no pass has restored at `setting` is an error naming it.
+    public func figures(of setting: Setting) throws(DriftError) -> Figures {
+        if let missing = moduleOrder.first(where: { !setting.hasRestored($0) }) {
+            throw DriftError(checkpoint: candidate.path, reason: .notRestorableInPass(module: missing))
         }
-        var squares = 0.0, written = 0.0, delta = 0.0, forgetAfter = 0.0, forgetBefore = 0.0
-        for name in moduleOrder {
-            let module = modules[name]!, site = perSite[module.site]!
-            if module.referenceEnergy > 0 {
-                squares += Self.squaredNorm(BLAS.product(module.p, .none, site.retain, .none)) / module.referenceEnergy
-            }
-            if let f = site.forget {
-                forgetAfter += Self.squaredNorm(BLAS.product(module.p, .none, f, .none))
-                forgetBefore += module.forgetEnergyBefore
-            }
-            let pn = Self.squaredNorm(BLAS.product(module.p, .none, site.n, .none))
-            written += max(0, module.deltaSquaredNorm - module.projectedSquaredNorm + pn)
-            delta += module.deltaSquaredNorm
-        }
-        return Figures(driftAfter: (squares / Double(max(1, moduleOrder.count))).squareRoot(),
-                       forgetKept: hasForget && forgetBefore > 0 ? (forgetAfter / forgetBefore).squareRoot() : nil,
-                       updateKept: delta > 0 ? (written / delta).squareRoot() : 1)
+        return setting.totals
     }
 
-    /// `‖X‖²_F`, accumulated in F64.
-    private static func squaredNorm(_ x: Matrix<Float>) -> Double {
-        x.storage.withUnsafeBufferPointer { Reductions.sumOfSquares($0) }
+    /// Restores the weights of one forward pass. `P = ΔQ` of a module is formed when the
+    /// pass first reaches it (`Δ` from the weight the pass holds and the base's, or from a
+    /// LoRA adapter's factors) and kept for the modules of about one layer, which every
+    /// setting of the pass then restores.
+    public final class Pass {
+        private let factors: CorrectionFactors
+        private var recent: [(name: String, p: Matrix<Float>)] = []
+        /// The first read of a base weight (or an adapter's factors) that failed, if any:
+        /// its module was left unchanged, so the caller throws this after the pass.
+        public private(set) var failure: (any Error)?
+        /// Modules kept: one decoder layer's linear weights.
+        private static let capacity = 7
+
+        fileprivate init(_ factors: CorrectionFactors) {
+            self.factors = factors
+        }
+
+        /// Restores the weight `name` (`[out, in]`, F32, the candidate's as the pass holds
+        /// it) in place at `setting`: `W ← W − (P M) Qᵀ`, and adds the module to the
+        /// setting's figures. Returns false for a weight outside the profile, when `M`
+        /// could not be solved (``Setting/failure`` says why) or `P` could not be formed
+        /// (``failure``).
+        @discardableResult
+        public func restore(_ name: String, _ weight: inout Matrix<Float>, at setting: Setting) -> Bool {
+            guard let module = factors.modules[name], let site = factors.sites[module.site],
+                  let solved = setting.solved(module.site, of: site) else { return false }
+            let p: Matrix<Float>
+            do {
+                p = try projection(name, weight, onto: site.q)
+            } catch {
+                if failure == nil { failure = error }
+                return false
+            }
+            let pm = BLAS.product(p, .none, solved.m, .none)
+            BLAS.gemm(pm, .none, site.q, .none, into: &weight, alpha: -1, beta: 1)
+            setting.account(name, module, p: p, pm: pm, solved: solved)
+            return true
+        }
+
+        /// `P = ΔQ` of `name`, from the cache or formed.
+        private func projection(_ name: String, _ weight: Matrix<Float>, onto q: Matrix<Float>) throws -> Matrix<Float> {
+            if let hit = recent.first(where: { $0.name == name }) { return hit.p }
+            let p: Matrix<Float>
+            if let adapter = factors.candidate.adapter {
+                if let module = adapter.module(updating: name) {
+                    let lora = try LoRAFactors(adapter, module)
+                    p = BLAS.product(lora.b, .none, BLAS.product(lora.a, .none, q, .transpose), .none, alpha: lora.scale)
+                } else {
+                    p = Matrix(rows: weight.rows, cols: q.rows)
+                }
+            } else {
+                let location = factors.base.location(of: name)!
+                var delta = Matrix<Float>(rows: weight.rows, cols: weight.cols, storage: try location.file.float32Array(location.tensor))
+                delta.storage.withUnsafeMutableBufferPointer { d in
+                    weight.storage.withUnsafeBufferPointer { w in for i in d.indices { d[i] = w[i] - d[i] } }
+                }
+                p = BLAS.product(delta, .none, q, .transpose)
+            }
+            if recent.count == Self.capacity { recent.removeFirst() }
+            recent.append((name, p))
+            return p
+        }
     }
+}
+
+/// `‖X‖²_F`, accumulated in F64.
+private func squaredNorm(_ x: Matrix<Float>) -> Double {
+    x.storage.withUnsafeBufferPointer { Reductions.sumOfSquares($0) }
 }
 
 /// Forms `Δ` of one module in row blocks (or from its LoRA factors) and projects it on a
