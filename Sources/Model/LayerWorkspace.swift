@@ -16,6 +16,8 @@ final class LayerWorkspace {
     /// Heads sharing a key/value head are scored in one product while their scores take at
     /// most this many floats (16 MiB); longer sequences go one head at a time.
     private static let stackedScoreBudget = 1 << 22
+    /// The attention scores all workers hold at once, in floats (64 MiB).
+    private static let attentionScratchBudget = 1 << 24
 
     init(config: LlamaConfig) {
         self.config = config
@@ -87,7 +89,10 @@ final class LayerWorkspace {
             let block = group * segment.count * segment.count <= Self.stackedScoreBudget ? group : 1
             return stride(from: 0, to: c.heads, by: block).map { (segment: segment, head: $0, block: block) }
         }
-        let workers = BLAS.threads
+        // Each worker holds its items' scores: fewer workers for long sequences, so that
+        // all of them together stay within the budget (one head's n × n at least).
+        let perWorker = items.map { $0.block * $0.segment.count * $0.segment.count }.max() ?? 1
+        let workers = max(1, min(BLAS.threads, Self.attentionScratchBudget / max(1, perWorker)))
         q.withView { qv in k.withView { kv in v.withView { vv in attention.withMutableView { out in
             BLAS.singleThreaded {
                 Parallel.forEachChunk(items.count, minimumChunk: 1, workers: workers) { range in

@@ -221,8 +221,8 @@ public final class CorrectionFactors: Sendable {
         }
 
         /// Restores the weight `name` (`[out, in]`, F32, the candidate's as the pass holds
-        /// it) in place at `setting`: `W ← W − (P M) Qᵀ`, and adds the module to the
-        /// setting's figures. Returns false for a weight outside the profile, when `M`
+        /// it, unedited: the first call for a module forms its `P` from it) in place at
+        /// `setting`: `W ← W − (P M) Qᵀ`, and adds the module to the setting's figures. Returns false for a weight outside the profile, when `M`
         /// could not be solved (``Setting/failure`` says why) or `P` could not be formed
         /// (``failure``).
         @discardableResult
