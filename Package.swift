@@ -148,7 +148,7 @@ let package = Package(
             name: "RetentionTests",
             dependencies: ["Retention", "Linalg", "SafeTensors", "TestSupport"]
         ),
-        .testTarget(name: "ModelTests", dependencies: ["Model", "Retention", "SafeTensors", "TestSupport"]),
+        .testTarget(name: "ModelTests", dependencies: ["Model", "Linalg", "Retention", "SafeTensors", "TestSupport"]),
         .testTarget(name: "CalibrationTests", dependencies: ["Calibration", "Model", "Retention", "Linalg", "TestSupport"]),
         .testTarget(name: "HistoryTests", dependencies: ["History", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(

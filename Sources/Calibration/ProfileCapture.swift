@@ -52,16 +52,22 @@ public enum ProfileCapture {
     }
 
     /// Runs `model` over `proxy` and builds the profile, ranks chosen by `policy`.
+    ///
+    /// The pass is layer-major (``LlamaModel/observeLayerMajor(_:observer:layerFinished:)``):
+    /// each layer's sites are decomposed and freed once every batch has passed it, so memory
+    /// holds one layer's F64 statistics and the proxy's residual stream, not every site's
+    /// `d × d` moment at once (120 of them on SmolLM2: about 800 MB).
     public static func build(model: LlamaModel, proxy: Proxy, policy: RankPolicy = RankPolicy(),
                              batchSize: Int = 8) throws(ModelError) -> RetainProfile {
         let observer = SiteCollector()
-        for start in stride(from: 0, to: proxy.windows.count, by: max(1, batchSize)) {
-            _ = try model.hiddenStates(Array(proxy.windows[start..<min(start + max(1, batchSize), proxy.windows.count)]), observer: observer)
-        }
+        let step = max(1, batchSize)
+        let batches = stride(from: 0, to: proxy.windows.count, by: step).map { Array(proxy.windows[$0..<min($0 + step, proxy.windows.count)]) }
         var sites: [SiteProfile] = []
-        for name in observer.builder.siteNames {
-            do { sites.append(try observer.builder.profile(of: name, policy: policy)) } catch {
-                throw ModelError(path: model.path, .capture, "site \(name): \(error)")
+        try model.observeLayerMajor(batches, observer: observer) { layer throws(ModelError) in
+            for name in observer.sitesOfLayer.removeValue(forKey: layer) ?? [] {
+                do { sites.append(try observer.builder.finish(site: name, policy: policy)) } catch {
+                    throw ModelError(path: model.path, .capture, "site \(name): \(error)")
+                }
             }
         }
         let modules = observer.siteOfModule.map { ProfiledModule(weight: $0.key + ".weight", site: $0.value, layout: .outIn) }
@@ -83,9 +89,12 @@ public enum ProfileCapture {
 final class SiteCollector: SiteObserver {
     var builder = ProfileBuilder()
     var siteOfModule: [String: String] = [:]
+    /// Sites seen in each layer not yet finished, in order of first sight.
+    var sitesOfLayer: [Int: [String]] = [:]
 
     func observe(layer: Int, modules: [String], inputs: MatrixView<Float>) {
         let site = ProfileCapture.siteName(modules)
+        if siteOfModule[modules[0]] == nil { sitesOfLayer[layer, default: []].append(site) }
         for module in modules { siteOfModule[module] = site }
         builder.add(site: site, rows: inputs)
     }

@@ -43,12 +43,19 @@ public enum LAPACK {
     }
 
     /// The `count` largest eigenpairs of the symmetric `a` (upper triangle read), via
-    /// `dsyevr`, which costs far less than a full decomposition when `count ≪ n`.
+    /// `dsyevr`, which costs far less than a full decomposition when `count ≪ n`. Past a
+    /// quarter of `n`, the full divide-and-conquer decomposition is cheaper than `dsyevr`'s
+    /// bisection and inverse iteration for a subset (measured: 33 against 97 ms for 257 of
+    /// 576), so that is used and cut to `count`.
     public static func topEigen(_ a: Matrix<Double>, count: Int) throws(LinalgError) -> Eigen {
         precondition(a.rows == a.cols)
         let n = a.rows
         let k = min(count, n)
         guard k > 0 else { return Eigen(values: [], vectors: Matrix(rows: 0, cols: n)) }
+        if 4 * k > n {
+            let all = try symmetricEigen(a)
+            return Eigen(values: Array(all.values.prefix(k)), vectors: Matrix(rows: k, cols: n, storage: Array(all.vectors.storage.prefix(k * n))))
+        }
         var copy = a.storage
         var m: Int32 = 0
         var w = [Double](repeating: 0, count: n)

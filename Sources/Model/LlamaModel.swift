@@ -72,29 +72,7 @@ public final class LlamaModel {
     public func stackedHiddenStates(_ sequences: [[Int]], variants: Int, edit: LayerEdit?, embeddings: Matrix<Float>? = nil,
                                     observer: SiteObserver? = nil) throws(ModelError) -> (states: [Matrix<Float>], segments: [Range<Int>]) {
         let c = config
-        for (i, ids) in sequences.enumerated() {
-            guard !ids.isEmpty else { throw ModelError(path: path, .invalidInput, "sequence \(i) is empty") }
-            if let bad = ids.first(where: { $0 < 0 || $0 >= c.vocabSize }) {
-                throw ModelError(path: path, .invalidInput, "sequence \(i) has token id \(bad), outside the vocabulary of \(c.vocabSize)")
-            }
-        }
-        // The batch is stacked: sequence i is rows segments[i] of x.
-        var segments: [Range<Int>] = []
-        var rows = 0
-        for ids in sequences {
-            segments.append(rows..<(rows + ids.count))
-            rows += ids.count
-        }
-        let ids = sequences.flatMap { $0 }
-        var x: Matrix<Float>
-        if let embeddings {
-            x = Matrix<Float>(rows: rows, cols: c.hiddenSize)
-            for (r, id) in ids.enumerated() {
-                for j in 0..<c.hiddenSize { x.storage[r * c.hiddenSize + j] = embeddings.storage[id * c.hiddenSize + j] }
-            }
-        } else {
-            x = try weights.rows(ids, of: "model.embed_tokens.weight", c.vocabSize, c.hiddenSize)
-        }
+        let (x, segments) = try embed(sequences, embeddings: embeddings)
         var rotary = Rotary(config: c)
         rotary.reserve(sequences.map(\.count).max() ?? 0)
         let workspace = LayerWorkspace(config: c)
@@ -111,6 +89,54 @@ public final class LlamaModel {
             states[variant].withMutableView { v in LayerWorkspace.rmsNorm(v.readOnly, weight: norm, eps: c.rmsNormEps, into: v) }
         }
         return (states, segments)
+    }
+
+    /// Runs `batches` through the decoder layer-major: every batch passes layer `L` before
+    /// any passes `L + 1`, and `layerFinished(L)` is called in between. A caller gathering
+    /// statistics per layer (a profile build) can finish and free each layer's before the
+    /// next begins, instead of holding every layer's at once; the price is the residual
+    /// stream of all batches (tokens × hidden × 4 bytes). The observer sees exactly the
+    /// inputs a batch-by-batch pass would show it.
+    public func observeLayerMajor(_ batches: [[[Int]]], observer: SiteObserver,
+                                  layerFinished: (Int) throws(ModelError) -> Void) throws(ModelError) {
+        let c = config
+        var states: [(x: Matrix<Float>, segments: [Range<Int>])] = []
+        for batch in batches { states.append(try embed(batch, embeddings: nil)) }
+        var rotary = Rotary(config: c)
+        rotary.reserve(batches.joined().map(\.count).max() ?? 0)
+        let workspace = LayerWorkspace(config: c)
+        for index in 0..<c.layers {
+            let layer = try LlamaLayer(index, from: weights)
+            for b in states.indices {
+                workspace.run(layer, index: index, on: &states[b].x, segments: states[b].segments, rotary: rotary, observer: observer)
+            }
+            try layerFinished(index)
+        }
+    }
+
+    /// A batch's token embeddings stacked (sequence `i` is rows `segments[i]`), after
+    /// checking every id.
+    private func embed(_ sequences: [[Int]], embeddings: Matrix<Float>?) throws(ModelError) -> (x: Matrix<Float>, segments: [Range<Int>]) {
+        let c = config
+        for (i, ids) in sequences.enumerated() {
+            guard !ids.isEmpty else { throw ModelError(path: path, .invalidInput, "sequence \(i) is empty") }
+            if let bad = ids.first(where: { $0 < 0 || $0 >= c.vocabSize }) {
+                throw ModelError(path: path, .invalidInput, "sequence \(i) has token id \(bad), outside the vocabulary of \(c.vocabSize)")
+            }
+        }
+        var segments: [Range<Int>] = []
+        var rows = 0
+        for ids in sequences {
+            segments.append(rows..<(rows + ids.count))
+            rows += ids.count
+        }
+        let ids = sequences.flatMap { $0 }
+        guard let embeddings else { return (try weights.rows(ids, of: "model.embed_tokens.weight", c.vocabSize, c.hiddenSize), segments) }
+        var x = Matrix<Float>(rows: rows, cols: c.hiddenSize)
+        for (r, id) in ids.enumerated() {
+            for j in 0..<c.hiddenSize { x.storage[r * c.hiddenSize + j] = embeddings.storage[id * c.hiddenSize + j] }
+        }
+        return (x, segments)
     }
 
     /// Whether `name` is a weight a ``LayerEdit`` can change: a linear weight of a decoder layer.

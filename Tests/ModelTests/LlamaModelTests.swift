@@ -1,5 +1,6 @@
 import Foundation
 import Model
+import Linalg
 import SafeTensors
 import TestSupport
 import Testing
@@ -142,5 +143,56 @@ struct AdapterModelTests {
 extension LlamaModelTests {
     static func fingerprintOfDirectory(_ path: String) throws -> String {
         try Checkpoint.open(path).stream { _, _ in }
+    }
+}
+
+/// The layer-major pass a profile build runs shows its observer what batch-by-batch passes
+/// show, and finishes each layer after every batch has passed it.
+struct LayerMajorPassTests {
+    /// Records every observation, in order.
+    final class Recorder: SiteObserver {
+        var seen: [(layer: Int, modules: [String], inputs: [Float])] = []
+        var finished: [(layer: Int, observedSoFar: Int)] = []
+        func observe(layer: Int, modules: [String], inputs: MatrixView<Float>) {
+            var values: [Float] = []
+            for r in 0..<inputs.rows { values += UnsafeBufferPointer(start: inputs.base + r * inputs.rowStride, count: inputs.cols) }
+            seen.append((layer, modules, values))
+        }
+    }
+
+    @Test(arguments: LlamaModelTests.models)
+    func observer_seesWhatBatchPassesShow(name: String, path: String) throws {
+        let model = try LlamaModel(directory: path)
+        let sequences = LlamaModelTests.expected.sequences
+        let batches = [Array(sequences.prefix(2)), Array(sequences.dropFirst(2))].filter { !$0.isEmpty }
+
+        let batchMajor = Recorder()
+        for batch in batches { _ = try model.hiddenStates(batch, observer: batchMajor) }
+        let layerMajor = Recorder()
+        try model.observeLayerMajor(batches, observer: layerMajor) { layer in
+            layerMajor.finished.append((layer, layerMajor.seen.count))
+        }
+
+        // Same observations, reordered: layer by layer, batches in order within each layer.
+        let layers = model.config.layers
+        #expect(layerMajor.finished.map(\.layer) == Array(0..<layers))
+        let perLayer = batchMajor.seen.count / (layers * batches.count)
+        #expect(perLayer == 4, "q/k/v, o, gate/up and down inputs")
+        var expected: [(layer: Int, modules: [String], inputs: [Float])] = []
+        for layer in 0..<layers {
+            for b in batches.indices {
+                let start = (b * layers + layer) * perLayer
+                expected += batchMajor.seen[start..<(start + perLayer)]
+            }
+        }
+        #expect(layerMajor.seen.count == expected.count)
+        for (got, want) in zip(layerMajor.seen, expected) {
+            #expect(got.layer == want.layer && got.modules == want.modules, "\(name)")
+            #expect(got.inputs == want.inputs, "\(name) layer \(got.layer) \(got.modules[0]): inputs differ")
+        }
+        // Layer L finishes once every batch has shown it, before any batch reaches L + 1.
+        for (layer, count) in layerMajor.finished {
+            #expect(count == (layer + 1) * batches.count * perLayer)
+        }
     }
 }

@@ -59,6 +59,13 @@ public struct ProfileBuilder: Sendable {
     public func profile(of site: String, policy: RankPolicy = RankPolicy()) throws(LinalgError) -> SiteProfile {
         try accumulators[site]!.decompose(name: site, policy: policy)
     }
+
+    /// Decomposes one site and frees its statistics: for a caller that has fed it every row
+    /// (a layer-major capture finishing a layer), so memory holds one layer's sites at a time.
+    public mutating func finish(site: String, policy: RankPolicy = RankPolicy()) throws(LinalgError) -> SiteProfile {
+        defer { accumulators[site] = nil }
+        return try profile(of: site, policy: policy)
+    }
 }
 
 /// F64 running statistics of one site.
