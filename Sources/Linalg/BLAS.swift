@@ -86,6 +86,13 @@ public enum BLAS {
         T.syrk(CblasTrans, Int32(a.cols), Int32(a.rows), alpha, a.base, Int32(a.rowStride), beta, c.base, Int32(c.rowStride))
     }
 
+    /// `c ← alpha · a aᵀ + beta · c` on the upper triangle of the symmetric `c` (`a` is r×d, `c` r×r).
+    public static func syrk<T: BLASScalar>(_ a: MatrixView<T>, into c: MutableMatrixView<T>, alpha: T = 1, beta: T = 1) {
+        precondition(c.rows == a.rows && c.cols == a.rows)
+        guard a.cols > 0 else { return }
+        T.syrk(CblasNoTrans, Int32(a.rows), Int32(a.cols), alpha, a.base, Int32(a.rowStride), beta, c.base, Int32(c.rowStride))
+    }
+
     /// Number of threads OpenBLAS uses.
     public static var threads: Int { Int(openblas_get_num_threads()) }
 

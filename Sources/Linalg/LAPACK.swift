@@ -97,6 +97,32 @@ public enum LAPACK {
         return Matrix(rows: rank, cols: n, storage: Array(q.prefix(rank * n)))
     }
 
+    /// Solves `a · x = b` for `x` (`a` n×n symmetric positive definite, upper triangle
+    /// read, as ``BLAS/syrk(_:into:alpha:beta:)`` fills it; `b` n×m), by Cholesky: half of
+    /// LU's work, and no pivoting. `b` is solved in place in its row-major layout with two
+    /// triangular solves (LAPACKE's row-major `dposv` would transpose both operands).
+    public static func solveSymmetricPositive(_ a: Matrix<Double>, _ b: Matrix<Double>) throws(LinalgError) -> Matrix<Double> {
+        precondition(a.rows == a.cols && b.rows == a.rows)
+        let n = a.rows, m = b.cols
+        guard n > 0 && m > 0 else { return b }
+        // Row-major upper = column-major lower: a = L Lᵀ there, i.e. a = Rᵀ R with the
+        // row-major upper R = Lᵀ.
+        var factor = a.storage
+        let info = LAPACKE_dpotrf(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "L")), Int32(n), &factor, Int32(n))
+        guard info == 0 else { throw LinalgError(routine: "dpotrf", info: Int(info)) }
+        var x = b.storage
+        factor.withUnsafeBufferPointer { r in
+            x.withUnsafeMutableBufferPointer { x in
+                // Rᵀ y = b, then R x = y.
+                cblas_dtrsm(CblasRowMajor, CblasLeft, CblasUpper, CblasTrans, CblasNonUnit, Int32(n), Int32(m), 1,
+                            r.baseAddress, Int32(n), x.baseAddress, Int32(m))
+                cblas_dtrsm(CblasRowMajor, CblasLeft, CblasUpper, CblasNoTrans, CblasNonUnit, Int32(n), Int32(m), 1,
+                            r.baseAddress, Int32(n), x.baseAddress, Int32(m))
+            }
+        }
+        return Matrix(rows: n, cols: m, storage: x)
+    }
+
     /// Solves `x · a = b` for `x` (`a` n×n, `b` m×n), i.e. `x = b · a⁻¹`, by LU.
     public static func solveRight(_ a: Matrix<Double>, _ b: Matrix<Double>) throws(LinalgError) -> Matrix<Double> {
         precondition(a.rows == a.cols && b.cols == a.rows)

@@ -91,19 +91,20 @@ extension Restore {
 
         init(candidate: Checkpoint, base: Checkpoint, retain: RetainProfile, forget: RetainProfile?, options: RestoreOptions,
              baseFingerprint: String, keepingBases: Bool = false) throws {
+            let pairings = try Self.pairings(base: base, retain: retain, forget: forget, baseFingerprint: baseFingerprint)
+            var sitePairs: [Pairing] = []
+            var seen: Set<String> = []
+            for pairing in pairings where seen.insert(pairing.key).inserted { sitePairs.append(pairing) }
+            let corrections = try Self.corrections(sitePairs, alpha: options.alpha, gamma: options.gamma)
             var bases: [String: SiteCorrection.Basis] = [:]
-            var corrections: [String: SiteCorrection] = [:]
+            if keepingBases {
+                for pairing in sitePairs { bases[pairing.key] = try SiteCorrection.Basis(retain: pairing.retain, forget: pairing.forget) }
+            }
             var modules: [String: Module] = [:]
             var dtypes: [String: DType] = [:]
-            for pairing in try Self.pairings(base: base, retain: retain, forget: forget, baseFingerprint: baseFingerprint) {
-                let key = pairing.key
-                if corrections[key] == nil {
-                    let basis = try SiteCorrection.Basis(retain: pairing.retain, forget: pairing.forget)
-                    corrections[key] = try SiteCorrection(basis: basis, alpha: options.alpha, gamma: options.gamma)
-                    if keepingBases { bases[key] = basis }
-                }
-                modules[pairing.name] = Module(geometry: pairing.geometry, retain: pairing.retain, forget: pairing.forget, key: key,
-                                               correction: corrections[key]!)
+            for pairing in pairings {
+                modules[pairing.name] = Module(geometry: pairing.geometry, retain: pairing.retain, forget: pairing.forget, key: pairing.key,
+                                               correction: corrections[pairing.key]!)
                 dtypes[pairing.name] = candidate.location(of: pairing.name)?.tensor.dtype ?? base.location(of: pairing.name)!.tensor.dtype
             }
             self.candidate = candidate
@@ -112,6 +113,29 @@ extension Restore {
             self.bases = bases
             self.moduleOrder = retain.moduleNames
             self.sourceDTypes = dtypes
+        }
+
+        /// Each site pair's correction at `(α, γ)`. The sites are independent, mid-sized F64
+        /// problems (an `r × r` Cholesky solve with `r` up to 512), so they are spread over
+        /// the cores with single-threaded BLAS rather than run one by one on threaded BLAS,
+        /// whose hand-offs cost more than they save at these sizes.
+        static func corrections(_ pairs: [Pairing], alpha: Double, gamma: Double) throws(LinalgError) -> [String: SiteCorrection] {
+            var results = [Result<SiteCorrection, LinalgError>?](repeating: nil, count: pairs.count)
+            let workers = BLAS.threads
+            results.withUnsafeMutableBufferPointer { out in
+                BLAS.singleThreaded {
+                    Parallel.forEachChunk(pairs.count, minimumChunk: 1, workers: workers) { range in
+                        for i in range {
+                            out[i] = Result { () throws(LinalgError) in
+                                try SiteCorrection(retain: pairs[i].retain, forget: pairs[i].forget, alpha: alpha, gamma: gamma)
+                            }
+                        }
+                    }
+                }
+            }
+            var corrections: [String: SiteCorrection] = [:]
+            for (pair, result) in zip(pairs, results) { corrections[pair.key] = try result!.get() }
+            return corrections
         }
 
         /// `drift_after` of the whole checkpoint rounded to `dtypes` and unrounded (F32),

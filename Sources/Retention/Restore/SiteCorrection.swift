@@ -8,10 +8,16 @@ import Linalg
 /// `Δ (I + γĈ_f)(I + γĈ_f + αĈ_r)⁻¹` exactly (Woodbury, since both `Ĉ` live in the
 /// span of `Q`), at `O(m·d·r)` per module and without any `d × d` matrix.
 ///
-/// Only what ``apply(to:rows:)`` uses is kept, in F32: `Qᵀ` and `M` (`r·(d + r)` floats),
-/// or, when the joint basis is nearly as wide as the site, the folded `K = Q M Qᵀ`
-/// (`d × d`), which costs fewer flops per row (`2d²` against `2r(2d + r)`) and no more
-/// memory. A restore holds one correction per site.
+/// A restore at one `(α, γ)` builds it straight from the factors instead
+/// (``init(retain:forget:alpha:gamma:)``): with `U = [√α V_r; √γ V_f]` the scaled factor
+/// rows (`V = √(d / tr C) F`, so `αĈ_r = α V_rᵀV_r`), the dense solution is
+/// `Δ − (Δ √α V_rᵀ) Z` with `Z` the retain rows of `(I + UUᵀ)⁻¹ U` (push-through:
+/// `V_r (I + UᵀU)⁻¹ = E (I + UUᵀ)⁻¹ U`, `E` picking the retain rows). That is one
+/// `r × r` Cholesky solve per site, no QR, and a correction of rank `k_r`, not `r`.
+///
+/// Only what ``apply(to:rows:)`` uses is kept, in F32: two thin factors, or, when the site
+/// is narrow enough, their product folded into one `d × d` matrix, whichever costs
+/// fewer flops per row. A restore holds one correction per site.
 public struct SiteCorrection: Sendable {
     public let alpha: Double
     public let gamma: Double
@@ -21,6 +27,8 @@ public struct SiteCorrection: Sendable {
         case factored(basis: Matrix<Float>, m: Matrix<Float>)
         /// `Δ ← Δ − Δ K`, with `K = Q M Qᵀ` (`d × d`).
         case folded(Matrix<Float>)
+        /// `Δ ← Δ − (Δ Lᵀ) R`, with `L` and `R` both `k × d`.
+        case lowRank(left: Matrix<Float>, right: Matrix<Float>)
     }
     private let form: Form
     /// Rank of the correction (`r`).
@@ -67,9 +75,41 @@ public struct SiteCorrection: Sendable {
         }
     }
 
-    /// Builds the correction for one site; `forget` nil means retain-only (`γ` unused).
-    public init(retain: SiteProfile, forget: SiteProfile?, alpha: Double, gamma: Double) throws(LinalgError) {
-        try self.init(basis: Basis(retain: retain, forget: forget), alpha: alpha, gamma: gamma)
+    /// Builds the correction for one site at one `(α, γ)` from the factors, by the
+    /// push-through form above; `forget` nil means retain-only (`γ` unused).
+    ///
+    /// - Parameter folding: whether to apply it as `Δ K` with `K = √α V_rᵀ Z`; by default
+    ///   when that costs fewer flops (`d < 2 k_r`).
+    public init(retain: SiteProfile, forget: SiteProfile?, alpha: Double, gamma: Double, folding: Bool? = nil) throws(LinalgError) {
+        precondition(forget == nil || forget!.dimension == retain.dimension, "retain and forget profiles of one site differ in width")
+        self.alpha = alpha
+        self.gamma = forget == nil ? 0 : gamma
+        let d = retain.dimension, kr = retain.rank
+        let left = Self.scaledFactors(retain, by: alpha)  // √α V_r
+        let u = forget.map { Self.stacked(left, Self.scaledFactors($0, by: gamma)) } ?? left
+        var system = Matrix<Double>.identity(u.rows)  // I + U Uᵀ (upper triangle)
+        u.withView { v in system.withMutableView { BLAS.syrk(v, into: $0) } }
+        let solved = try LAPACK.solveSymmetricPositive(system, u)
+        let right = Matrix<Double>(rows: kr, cols: d, storage: Array(solved.storage.prefix(kr * d)))
+        rank = kr
+        if folding ?? (d < 2 * kr) {
+            let k = BLAS.product(left, .transpose, right, .none)  // d × d
+            form = .folded(Matrix(rows: d, cols: d, storage: k.storage.map(Float.init)))
+        } else {
+            form = .lowRank(left: Matrix(rows: kr, cols: d, storage: left.storage.map(Float.init)),
+                            right: Matrix(rows: kr, cols: d, storage: right.storage.map(Float.init)))
+        }
+    }
+
+    /// `√(scale · d / tr C) F`: the factor rows with `scale · Ĉ = VᵀV`.
+    static func scaledFactors(_ site: SiteProfile, by scale: Double) -> Matrix<Double> {
+        let s = site.trace > 0 && scale > 0 ? (scale * Double(site.dimension) / site.trace).squareRoot() : 0
+        return Matrix(rows: site.rank, cols: site.dimension, storage: site.factors.storage.map { Double($0) * s })
+    }
+
+    /// `a` over `b` (same width).
+    static func stacked(_ a: Matrix<Double>, _ b: Matrix<Double>) -> Matrix<Double> {
+        Matrix(rows: a.rows + b.rows, cols: a.cols, storage: a.storage + b.storage)
     }
 
     /// The correction for `α`, `γ` on a prepared basis.
@@ -123,6 +163,12 @@ public struct SiteCorrection: Sendable {
             let dq = BLAS.product(view, .none, q, .transpose)  // Δ Q
             let dqm = BLAS.product(dq, .none, mf, .none)       // (Δ Q) M
             BLAS.gemm(dqm, .none, q, .none, into: &view, alpha: -1, beta: 1)
+        case .lowRank(let left, let right):
+            let d = left.cols
+            precondition(delta.count == rows * d)
+            var view = MutableMatrixView(delta.baseAddress!, rows: rows, cols: d)
+            let projected = BLAS.product(view, .none, left, .transpose)  // Δ Lᵀ
+            BLAS.gemm(projected, .none, right, .none, into: &view, alpha: -1, beta: 1)
         case .folded(let k):
             let d = k.cols
             precondition(delta.count == rows * d)

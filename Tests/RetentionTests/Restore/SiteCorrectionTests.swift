@@ -45,16 +45,19 @@ import Linalg
         let rows = 7
         let delta = rng.floats(rows * d)
         let basis = try SiteCorrection.Basis(retain: retain, forget: forget)
-        for (alpha, gamma) in [(0.5, 0.0), (10.0, 10.0), (300.0, 3.0)] { for folding in [false, true] {
-            let correction = try SiteCorrection(basis: basis, alpha: alpha, gamma: gamma, folding: folding)
+        for (alpha, gamma) in [(0.5, 0.0), (10.0, 10.0), (300.0, 3.0), (1e6, 1.0)] { for folding in [false, true] { for direct in [false, true] {
+            // The search's form (joint basis Q, M) and the restore's (push-through, Cholesky).
+            let correction = direct
+                ? try SiteCorrection(retain: retain, forget: forget, alpha: alpha, gamma: gamma, folding: folding)
+                : try SiteCorrection(basis: basis, alpha: alpha, gamma: gamma, folding: folding)
             var corrected = delta
             corrected.withUnsafeMutableBufferPointer { correction.apply(to: $0, rows: rows) }
             let expected = try Self.dense(Matrix(rows: rows, cols: d, storage: delta.map(Double.init)), retain: retain, forget: forget,
                                           alpha: alpha, gamma: withForget ? gamma : 0)
             let scale = expected.storage.map(abs).max()!
             let worst = zip(corrected, expected.storage).map { abs(Double($0) - $1) }.max()!
-            #expect(worst <= 1e-5 * scale, "d \(d) α \(alpha) γ \(gamma) folded \(folding): max error \(worst / scale) relative")
-        } }
+            #expect(worst <= 1e-5 * scale, "d \(d) α \(alpha) γ \(gamma) folded \(folding) direct \(direct): max error \(worst / scale) relative")
+        } } }
     }
 
     @Test func tinyAlpha_leavesTheUpdate() throws {
