@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Generates a Llama-1B-shaped BF16 base and candidate (hidden 2048, intermediate 8192,
 16 layers, 8 KV heads, and Llama 3's 128 256 × 2048 embedding and untied lm_head:
-~2.9 GiB each; ~1.9 GiB with --no-embeddings) and a rank-64 retain profile for them,
-for the drift and restore benchmarks. The embedding and lm_head are unprofiled: they
+~2.9 GiB each; ~1.9 GiB with --no-embeddings) and rank-64 retain and forget profiles
+for them, for the drift and restore benchmarks. The embedding and lm_head are unprofiled: they
 are the largest tensors, which is what makes them the test of flat memory.
 
 With --shape smollm2-135m it writes SmolLM2-135M's shapes instead (hidden 576,
@@ -12,6 +12,7 @@ torch to convert the real model (tools/convert_smollm2.py).
 
   python3 Benchmarks/make_llama_1b.py OUT_DIR [--layers 16] [--rank 64] [--no-embeddings]
   python3 Benchmarks/make_llama_1b.py OUT_DIR --shape smollm2-135m
+  python3 Benchmarks/make_llama_1b.py OUT_DIR [--shape …] --profiles-only   # same profiles, checkpoints kept
 """
 import argparse
 import json
@@ -73,6 +74,7 @@ def main():
     p.add_argument("--layers", type=int)
     p.add_argument("--rank", type=int)
     p.add_argument("--no-embeddings", action="store_true", help="linear layers and norms only (the old fixture)")
+    p.add_argument("--profiles-only", action="store_true", help="write only the profiles, for checkpoints made earlier")
     a = p.parse_args()
     shape = SHAPES[a.shape]
     a.layers = a.layers or shape["layers"]
@@ -89,7 +91,7 @@ def main():
         w = noise[start:start + n] if n <= noise.size else np.resize(noise, n)
         return (w * 0.02).reshape(shape) + (1.0 if len(shape) == 1 else 0.0)
 
-    for which, seed in (("base", 0), ("candidate", 0)):
+    for which, seed in () if a.profiles_only else (("base", 0), ("candidate", 0)):
         d = os.path.join(a.out, which)
         os.makedirs(d, exist_ok=True)
         with open(os.path.join(d, "config.json"), "w") as f:
@@ -115,19 +117,26 @@ def main():
         site = f"model.layers.{layer}.{site}"
         modules[name] = {"site": site, "layout": "out_in"}
         sites[site] = shape[1]
+    write_profile(os.path.join(a.out, "retain.profile.safetensors"), sites, modules, a.rank, rng, base_fp)
+    # A forget profile of the same rank with its own directions, for the restore rows.
+    write_profile(os.path.join(a.out, "forget.profile.safetensors"), sites, modules, a.rank, np.random.default_rng(1), base_fp)
+
+
+def write_profile(path, sites, modules, rank, rng, base_fp):
+    """A version 1 profile: random orthonormal factors with energies from 10 down to 0.01."""
     out = {}
     for site, d in sites.items():
-        q, _ = np.linalg.qr(rng.standard_normal((d, a.rank)))
-        lam = np.geomspace(10.0, 0.01, a.rank)
+        q, _ = np.linalg.qr(rng.standard_normal((d, rank)))
+        lam = np.geomspace(10.0, 0.01, rank)
         out[site + ".factors"] = np.ascontiguousarray((np.sqrt(lam)[:, None] * q.T).astype(np.float32))
         out[site + ".mean"] = (rng.standard_normal(d) * 0.1).astype(np.float32)
         out[site + ".trace"] = np.array([lam.sum() * 1.25], dtype=np.float64)
         out[site + ".tail"] = np.array([lam[-1] * 0.5], dtype=np.float32)
     from safetensors.numpy import save_file
-    save_file(out, os.path.join(a.out, "retain.profile.safetensors"), metadata={
+    save_file(out, path, metadata={
         "format": "retain-profile", "version": "1", "tokens": "8192", "modules": json.dumps(modules),
         "base_fingerprint": base_fp, "proxy_fingerprint": "synthetic"})
-    print("wrote profile", flush=True)
+    print("wrote", path, flush=True)
 
 
 if __name__ == "__main__":
