@@ -152,11 +152,13 @@ public final class CorrectionFactors: Sendable {
     public init(candidate: Checkpoint, base: Checkpoint, retain: RetainProfile, forget: RetainProfile?,
                 reference: BaseReference) throws {
         let pairings = try Restore.Plan.pairings(base: base, retain: retain, forget: forget, baseFingerprint: reference.fingerprint)
-        var sites: [String: Site] = [:]
+        var seen: Set<String> = []
+        let sites = try Restore.Plan.perSitePair(pairings.filter { seen.insert($0.key).inserted }) { pair throws(LinalgError) in
+            try Self.site(retain: pair.retain, forget: pair.forget)
+        }
         var modules: [String: Module] = [:]
         let reader = BlockReader(candidate: candidate, base: base)
         for pairing in pairings {
-            if sites[pairing.key] == nil { sites[pairing.key] = try Self.site(retain: pairing.retain, forget: pairing.forget) }
             let site = sites[pairing.key]!
             let (p, norm) = try BLAS.withAllCores { try reader.project(pairing, onto: site.q) }
             let forgetBefore = site.forget.map { squaredNorm(BLAS.product(p, .none, $0, .none)) } ?? 0

@@ -95,11 +95,13 @@ extension Restore {
             var sitePairs: [Pairing] = []
             var seen: Set<String> = []
             for pairing in pairings where seen.insert(pairing.key).inserted { sitePairs.append(pairing) }
-            let corrections = try Self.corrections(sitePairs, alpha: options.alpha, gamma: options.gamma)
-            var bases: [String: SiteCorrection.Basis] = [:]
-            if keepingBases {
-                for pairing in sitePairs { bases[pairing.key] = try SiteCorrection.Basis(retain: pairing.retain, forget: pairing.forget) }
+            let (alpha, gamma) = (options.alpha, options.gamma)
+            let corrections = try Self.perSitePair(sitePairs) { pair throws(LinalgError) in
+                try SiteCorrection(retain: pair.retain, forget: pair.forget, alpha: alpha, gamma: gamma)
             }
+            let bases = keepingBases
+                ? try Self.perSitePair(sitePairs) { pair throws(LinalgError) in try SiteCorrection.Basis(retain: pair.retain, forget: pair.forget) }
+                : [:]
             var modules: [String: Module] = [:]
             var dtypes: [String: DType] = [:]
             for pairing in pairings {
@@ -115,27 +117,23 @@ extension Restore {
             self.sourceDTypes = dtypes
         }
 
-        /// Each site pair's correction at `(α, γ)`. The sites are independent, mid-sized F64
-        /// problems (an `r × r` Cholesky solve with `r` up to 512), so they are spread over
-        /// the cores with single-threaded BLAS rather than run one by one on threaded BLAS,
+        /// `make` of every site pair, by key. The sites are independent, mid-sized F64
+        /// problems (an `r × r` solve or QR with `r` up to 512), so they are spread over the
+        /// cores with single-threaded BLAS rather than run one by one on threaded BLAS,
         /// whose hand-offs cost more than they save at these sizes.
-        static func corrections(_ pairs: [Pairing], alpha: Double, gamma: Double) throws(LinalgError) -> [String: SiteCorrection] {
-            var results = [Result<SiteCorrection, LinalgError>?](repeating: nil, count: pairs.count)
+        static func perSitePair<T>(_ pairs: [Pairing], _ make: (Pairing) throws(LinalgError) -> T) throws(LinalgError) -> [String: T] {
+            var results = [Result<T, LinalgError>?](repeating: nil, count: pairs.count)
             let workers = BLAS.threads
             results.withUnsafeMutableBufferPointer { out in
                 BLAS.singleThreaded {
                     Parallel.forEachChunk(pairs.count, minimumChunk: 1, workers: workers) { range in
-                        for i in range {
-                            out[i] = Result { () throws(LinalgError) in
-                                try SiteCorrection(retain: pairs[i].retain, forget: pairs[i].forget, alpha: alpha, gamma: gamma)
-                            }
-                        }
+                        for i in range { out[i] = Result { () throws(LinalgError) in try make(pairs[i]) } }
                     }
                 }
             }
-            var corrections: [String: SiteCorrection] = [:]
-            for (pair, result) in zip(pairs, results) { corrections[pair.key] = try result!.get() }
-            return corrections
+            var made: [String: T] = [:]
+            for (pair, result) in zip(pairs, results) { made[pair.key] = try result!.get() }
+            return made
         }
 
         /// `drift_after` of the whole checkpoint rounded to `dtypes` and unrounded (F32),
