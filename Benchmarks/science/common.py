@@ -74,10 +74,20 @@ MAN_PAGES = ["ls", "cp", "mv", "rm", "find", "grep", "sed", "tar", "gzip", "chmo
              "sort", "uniq", "cut", "head", "tail", "wc", "xargs", "date", "env", "kill", "ps", "mkdir", "touch"]
 
 
+def general_proxy():
+    """The half of the man-page paragraphs the retain proxy holds (even positions)."""
+    return man_pages()[::2]
+
+
+def general_heldout():
+    """The other half (odd positions): general text no profile has seen, whose perplexity
+    the benchmark reports."""
+    return man_pages()[1::2]
+
+
 def man_pages():
     """Paragraphs of plain text from common section-1 man pages (roff stripped): the
-    general text whose perplexity the benchmark watches. Sorted, so the same on every run
-    of one machine."""
+    general text of the benchmark. Sorted, so the same on every run of one machine."""
     out = []
     for name in MAN_PAGES:
         for path in sorted(glob.glob(f"/usr/share/man/man1/{name}.1.gz"))[:1]:

@@ -2,7 +2,8 @@
 """Measures models for the science benchmark (issue #17), one JSON line per model:
 
   --data DIR      answer NLL per token on the forget and the retain authors' QA, and
-                  perplexity on man pages (general text)
+                  perplexity on held-out man pages (general text the
+                  retain profile did not see)
   --text NAME=F   perplexity on the texts of a JSONL file (the register case: held-out
                   licence prose and Python)
 
@@ -18,7 +19,7 @@ import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import answer_nll, man_pages, perplexity, read_jsonl  # noqa: E402
+from common import answer_nll, general_heldout, perplexity, read_jsonl  # noqa: E402
 
 
 def main():
@@ -29,7 +30,7 @@ def main():
     p.add_argument("--tokenizer", help="where the tokenizer is, when a model directory has none")
     a = p.parse_args()
     torch.set_grad_enabled(False)
-    general = man_pages() if a.data else []
+    general = general_heldout() if a.data else []
     texts = {name: [r["text"] for r in read_jsonl(path)] for name, path in (t.split("=", 1) for t in a.text)}
     for path in a.models:
         tok = AutoTokenizer.from_pretrained(a.tokenizer or path)

@@ -8,7 +8,7 @@
 #      checkpoints at STEPS;
 #   4. retain (kept authors + man pages) and forget profiles by `retaind profile build`,
 #      and `retaind restore` of every checkpoint (METHOD, α = γ = ALPHA);
-#   5. answer NLL per token on each side's QA and perplexity on man pages (evaluate.py),
+#   5. answer NLL per token on each side's QA and perplexity on held-out man pages (evaluate.py),
 #      and the register case (tools/simulate_unlearning.py's licence/Python fixture of
 #      Benchmarks/tune.sh).
 #
@@ -49,9 +49,9 @@ if [ ! -f "$root/retain.profile.safetensors" ]; then
   python3 - "$root" "$science" <<'PY'
 import json, sys
 sys.path.insert(0, sys.argv[2])
-from common import man_pages, read_jsonl
+from common import general_proxy, read_jsonl
 root = sys.argv[1]
-rows = read_jsonl(f"{root}/data/retain.jsonl") + [{"text": p} for p in man_pages()[::2]]
+rows = read_jsonl(f"{root}/data/retain.jsonl") + [{"text": p} for p in general_proxy()]
 open(f"{root}/retain-proxy.jsonl", "w").writelines(json.dumps(r) + "\n" for r in rows)
 PY
   "$bin" profile build --base "$root/memorised" --proxy "$root/retain-proxy.jsonl" --out "$root/retain.profile.safetensors" >&2
